@@ -1,0 +1,47 @@
+import Handlebars from 'handlebars';
+import { readFileSync } from 'node:fs';
+import { hclString, jsonString, tomlString, yamlString } from './escape.js';
+
+export type Template = Handlebars.TemplateDelegate;
+/** Slot name → one template per layer that fills it, in layer order. */
+export type Slots = Map<string, Template[]>;
+
+/** Isolated from any other Handlebars user in the process; strict, no HTML escaping. */
+const hb = Handlebars.create();
+const compiled = new Map<string, Template>();
+
+function indent(text: string, spaces: number): string {
+  const pad = ' '.repeat(spaces);
+  return text
+    .split('\n')
+    .map((line) => (line.trim() === '' ? '' : pad + line))
+    .join('\n');
+}
+
+hb.registerHelper('json', (value: unknown) => jsonString(value));
+hb.registerHelper('yaml', (value: unknown) => yamlString(value));
+hb.registerHelper('hcl', (value: unknown) => hclString(value));
+hb.registerHelper('toml', (value: unknown) => tomlString(value));
+hb.registerHelper('eq', (a: unknown, b: unknown) => a === b);
+/** `{{slot "sam/resources" indent=2}}`: every layer's partial of that name, in layer order. */
+hb.registerHelper('slot', function (this: unknown, name: string, options: Handlebars.HelperOptions) {
+  const slots = (options.data as { slots: Slots }).slots;
+  const parts = (slots.get(name) ?? []).map((t) => t(this, { data: options.data }).replace(/\s+$/, ''));
+  const text = parts.filter((p) => p !== '').join('\n\n');
+  const spaces = Number(options.hash.indent ?? 0);
+  return spaces > 0 ? indent(text, spaces) : text;
+});
+
+/** Templates are compiled once per process: rendering the whole catalog reuses them. */
+export function compileFile(file: string): Template {
+  let template = compiled.get(file);
+  if (!template) {
+    template = hb.compile(readFileSync(file, 'utf8'), { strict: true, noEscape: true });
+    compiled.set(file, template);
+  }
+  return template;
+}
+
+export function renderTemplate(template: Template, context: object, slots: Slots): string {
+  return template(context, { data: { slots } });
+}
