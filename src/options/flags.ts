@@ -65,7 +65,7 @@ function usageError(error: CommanderError): CliError {
   const suggestion = rest.join(' ').trim();
   return new CliError(
     'E_USAGE',
-    message.charAt(0).toUpperCase() + message.slice(1) + '.',
+    message.charAt(0).toUpperCase() + message.slice(1).replace(/\.?$/, '.'),
     suggestion ? `${suggestion.replace(/^\(|\)$/g, '')} Run ${BIN} --help for all options.` : `Run ${BIN} --help for all options.`,
   );
 }

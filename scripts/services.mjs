@@ -1,0 +1,67 @@
+// Local backends for the verification harness and benchmarks: started on loopback, stopped at exit.
+import { spawn } from 'node:child_process';
+import { createServer } from 'node:net';
+
+export function freePort() {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.unref();
+    server.on('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address();
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+async function waitFor(check, what, timeoutMs = 20_000) {
+  const deadline = Date.now() + timeoutMs;
+  let last;
+  while (Date.now() < deadline) {
+    try {
+      if (await check()) return;
+    } catch (error) {
+      last = error;
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`${what} did not become ready in ${timeoutMs} ms${last ? `: ${last.message}` : ''}`);
+}
+
+/** moto_server: the DynamoDB and SQS APIs on loopback. */
+async function startMoto() {
+  const port = await freePort();
+  const child = spawn('moto_server', ['-H', '127.0.0.1', '-p', String(port)], { stdio: 'ignore' });
+  const failed = new Promise((_, reject) => child.on('error', (e) => reject(new Error(`cannot start moto_server (${e.message}); it ships preinstalled on these machines`))));
+  const url = `http://127.0.0.1:${port}`;
+  await Promise.race([failed, waitFor(async () => (await fetch(`${url}/moto-api/`)).ok, 'moto_server')]);
+  return {
+    name: 'moto',
+    env: { AWS_ENDPOINT_URL: url, AWS_REGION: 'us-east-1', AWS_ACCESS_KEY_ID: 'test', AWS_SECRET_ACCESS_KEY: 'test' },
+    reset: async () => void (await fetch(`${url}/moto-api/reset`, { method: 'POST' })),
+    stop: () => child.kill('SIGTERM'),
+  };
+}
+
+const STARTERS = { moto: startMoto };
+
+/** Starts each named service once; `stopAll` is also run on exit and on signals. */
+export function serviceManager() {
+  const running = new Map();
+  const started = [];
+  const stopAll = () => {
+    for (const s of started.splice(0)) s.stop();
+    running.clear();
+  };
+  process.on('exit', stopAll);
+  for (const sig of ['SIGINT', 'SIGTERM']) process.on(sig, () => (stopAll(), process.exit(130)));
+  return {
+    async get(name) {
+      const start = STARTERS[name];
+      if (!start) throw new Error(`unknown service ${name}`);
+      if (!running.has(name)) running.set(name, start().then((s) => (started.push(s), s)));
+      return running.get(name);
+    },
+    stopAll,
+  };
+}
