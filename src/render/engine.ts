@@ -23,6 +23,8 @@ hb.registerHelper('yaml', (value: unknown) => yamlString(value));
 hb.registerHelper('hcl', (value: unknown) => hclString(value));
 hb.registerHelper('toml', (value: unknown) => tomlString(value));
 hb.registerHelper('eq', (a: unknown, b: unknown) => a === b);
+/** `{{#if (hasSlot "sam/conditions")}}`: some layer of this combination fills the slot. */
+hb.registerHelper('hasSlot', (name: string, options: Handlebars.HelperOptions) => ((options.data as { slots: Slots }).slots.get(name) ?? []).length > 0);
 /** `{{slot "sam/resources" indent=2}}`: every layer's partial of that name, in layer order. */
 hb.registerHelper('slot', function (this: unknown, name: string, options: Handlebars.HelperOptions) {
   const slots = (options.data as { slots: Slots }).slots;
