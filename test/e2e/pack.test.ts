@@ -14,7 +14,7 @@ describe('the npm package', () => {
     expect(paths).toContain('bin/create-serverless-pattern.js');
     expect(paths).toContain('dist/cli.js');
     expect(paths).toContain('templates/versions.json');
-    expect(paths).toContain('templates/base/files/_gitignore');
+    expect(paths).toContain('templates/base/files/_gitignore.hbs');
     expect(paths.filter((p) => p.startsWith('test/') || p.startsWith('src/'))).toEqual([]);
 
     const cwd = tmp('csp-npx-');
