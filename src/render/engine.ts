@@ -25,11 +25,18 @@ hb.registerHelper('toml', (value: unknown) => tomlString(value));
 hb.registerHelper('eq', (a: unknown, b: unknown) => a === b);
 /** `{{#if (hasSlot "sam/conditions")}}`: some layer of this combination fills the slot. */
 hb.registerHelper('hasSlot', (name: string, options: Handlebars.HelperOptions) => ((options.data as { slots: Slots }).slots.get(name) ?? []).length > 0);
-/** `{{slot "sam/resources" indent=2}}`: every layer's partial of that name, in layer order. */
+/** What an empty slot renders to; `finish` removes it together with its line. */
+const EMPTY_SLOT = '\u0000';
+
+/**
+ * `{{slot "sam/resources" indent=2}}`: every layer's partial of that name, in layer order,
+ * joined by a blank line. A slot no layer fills disappears with its line.
+ */
 hb.registerHelper('slot', function (this: unknown, name: string, options: Handlebars.HelperOptions) {
   const slots = (options.data as { slots: Slots }).slots;
   const parts = (slots.get(name) ?? []).map((t) => t(this, { data: options.data }).replace(/\s+$/, ''));
   const text = parts.filter((p) => p !== '').join('\n\n');
+  if (text === '') return EMPTY_SLOT;
   const spaces = Number(options.hash.indent ?? 0);
   return spaces > 0 ? indent(text, spaces) : text;
 });
@@ -45,5 +52,7 @@ export function compileFile(file: string): Template {
 }
 
 export function renderTemplate(template: Template, context: object, slots: Slots): string {
-  return template(context, { data: { slots } });
+  return template(context, { data: { slots } })
+    .replace(/^[ \t]*\u0000[ \t]*\n/gm, '')
+    .replace(/\u0000/g, '');
 }

@@ -30,9 +30,9 @@ describe('renderProject', () => {
     expect(file(files, 'stack.yaml')).toBe('Stack: "demo"\nResources:\n  Fn:\n    Type: Function\n    Name: "demo"\n\n  Table:\n    Type: KV\n');
   });
 
-  it('leaves a slot empty when no layer of the combination fills it', () => {
+  it('removes a slot no layer of the combination fills, with its line', () => {
     const files = renderProject(fixtureCatalog(), input({ trigger: 'cron', store: 'sql' }), '1.0.0');
-    expect(file(files, 'stack.yaml')).toBe('Stack: "demo"\nResources:\n\n');
+    expect(file(files, 'stack.yaml')).toBe('Stack: "demo"\nResources:\n');
   });
 
   it('merges package.json from contributions with versions from the one table', () => {
