@@ -2,7 +2,8 @@
 // The only way golden files change: regenerate every case in test/golden/cases.json with the
 // built CLI, replace test/golden/<case>/, then read `git diff test/golden` before committing.
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, cpSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import fse from 'fs-extra';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -18,8 +19,9 @@ for (const c of cases) {
     process.exit(1);
   }
   const dest = path.join(repo, 'test/golden', c.name);
-  rmSync(dest, { recursive: true, force: true });
-  cpSync(path.join(cwd, c.args[0]), dest, { recursive: true });
+  await fse.emptyDir(dest);
+  await fse.copy(path.join(cwd, c.args[0]), dest);
+  await fse.remove(cwd);
   console.log(`updated test/golden/${c.name}`);
 }
 console.log('\nNow read every change before committing:  git diff --stat test/golden && git diff test/golden');

@@ -1,6 +1,5 @@
-import { readdirSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { readFileSync } from 'node:fs';
 import { CliError } from '../errors.js';
 import { findUnit } from '../catalog/query.js';
 import type { Catalog, Combination, Unit } from '../catalog/types.js';
