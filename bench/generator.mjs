@@ -1,0 +1,82 @@
+// Generator benchmarks: whole-process wall time of one non-interactive scaffold beside `node -e 0`
+// (same run, interleaved), peak RSS, and rendering every valid combination in memory.
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const repo = fileURLToPath(new URL('..', import.meta.url));
+const bin = path.join(repo, 'bin/create-serverless-pattern.js');
+const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+const env = { ...Object.fromEntries(Object.entries(process.env).filter(([k]) => !/^npm_/i.test(k))), CI: 'true' };
+
+function timed(args, cwd) {
+  const start = process.hrtime.bigint();
+  const r = spawnSync(process.execPath, args, { cwd, env, encoding: 'utf8' });
+  const ms = Number(process.hrtime.bigint() - start) / 1e6;
+  if (r.status !== 0) throw new Error(`${args.join(' ')} failed: ${r.stderr}`);
+  return ms;
+}
+
+/** Peak RSS in MB of one run, read by GNU time (-f %M is in KiB). */
+function peakMb(args, cwd) {
+  const r = spawnSync('/usr/bin/time', ['-f', '%M', process.execPath, ...args], { cwd, env, encoding: 'utf8' });
+  const kib = Number(r.stderr.trim().split('\n').pop());
+  return Number.isFinite(kib) ? kib / 1024 : NaN;
+}
+
+export async function benchGenerator({ runs = 30, warmup = 3 } = {}) {
+  const { loadCatalog } = await import('../dist/catalog/load.js');
+  const { combinations } = await import('../dist/catalog/query.js');
+  const catalog = loadCatalog();
+  const [combo] = combinations(catalog);
+  const flags = ['--pattern', combo.pattern, '--trigger', combo.trigger, '--store', combo.store, '--iac', combo.iac];
+  const cwd = mkdtempSync(path.join(tmpdir(), 'csp-bench-'));
+  const scaffold = [];
+  const bare = [];
+  let n = 0;
+  for (let i = 0; i < warmup + runs; i++) {
+    const b = timed(['-e', '0'], cwd);
+    const s = timed([bin, `app-${n++}`, ...flags], cwd);
+    if (i >= warmup) {
+      bare.push(b);
+      scaffold.push(s);
+    }
+  }
+  const peaks = [0, 1, 2].map(() => peakMb([bin, `app-${n++}`, ...flags], cwd));
+  const help = [];
+  for (let i = 0; i < 10; i++) help.push(timed([bin, '--version'], cwd));
+  rmSync(cwd, { recursive: true, force: true });
+
+  // Every valid combination rendered in memory in one process (templates compiled once).
+  const { renderProject } = await import('../dist/render/render.js');
+  const all = combinations(catalog);
+  const start = process.hrtime.bigint();
+  let files = 0;
+  for (const c of all) files += renderProject(catalog, { ...c, name: 'bench', stackName: 'bench', runtime: 'nodejs24.x' }, '0.0.0').length;
+  const renderAllMs = Number(process.hrtime.bigint() - start) / 1e6;
+
+  const result = {
+    runs,
+    scaffoldMedianMs: median(scaffold),
+    nodeMedianMs: median(bare),
+    overheadMs: median(scaffold) - median(bare),
+    versionMedianMs: median(help),
+    peakRssMb: Math.max(...peaks),
+    combinations: all.length,
+    files,
+    renderAllMs,
+  };
+  result.targets = [
+    { target: 'scaffold ≤ 40 ms over bare node (median)', met: result.overheadMs <= 40, value: `${result.overheadMs.toFixed(1)} ms` },
+    { target: 'peak memory ≤ 60 MB', met: result.peakRssMb <= 60, value: `${result.peakRssMb.toFixed(1)} MB` },
+    { target: `render all ${all.length} combinations < 1 s`, met: renderAllMs < 1000, value: `${renderAllMs.toFixed(0)} ms` },
+  ];
+  return result;
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  const r = await benchGenerator();
+  console.log(JSON.stringify(r, null, 2));
+}
