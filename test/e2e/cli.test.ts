@@ -270,9 +270,13 @@ describe('post steps', () => {
 describe('interactive (pseudo-terminal)', () => {
   it('prompts for what flags did not give and generates', async () => {
     const cwd = tmp();
-    const r = await pty(['--pattern', 'circuit-breaker'], cwd, [{ when: /Project directory/, send: 'typed-dir\r' }]);
+    const r = await pty(['--pattern', 'circuit-breaker'], cwd, [
+      { when: /Project directory/, send: 'typed-dir\r' },
+      { when: /Choose the trigger/, send: '\r' }, // the default: the first trigger the pattern supports
+    ]);
     expect(r.code).toBe(0);
     expect(r.screen).toContain('Project directory');
+    expect(r.screen).toContain('Choose the trigger');
     expect(r.screen).not.toContain('Choose the pattern');
     expect(existsSync(path.join(cwd, 'typed-dir/template.yaml'))).toBe(true);
   });
