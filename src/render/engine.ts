@@ -30,12 +30,13 @@ const EMPTY_SLOT = '\u0000';
 
 /**
  * `{{slot "sam/resources" indent=2}}`: every layer's partial of that name, in layer order,
- * joined by a blank line. A slot no layer fills disappears with its line.
+ * joined by a blank line (`tight=true`: no blank line). A slot no layer fills disappears with its line.
  */
 hb.registerHelper('slot', function (this: unknown, name: string, options: Handlebars.HelperOptions) {
   const slots = (options.data as { slots: Slots }).slots;
   const parts = (slots.get(name) ?? []).map((t) => t(this, { data: options.data }).replace(/\s+$/, ''));
-  const text = parts.filter((p) => p !== '').join('\n\n');
+  // Layers' contributions are separated by a blank line, or by none with tight=true (table rows, lists).
+  const text = parts.filter((p) => p !== '').join(options.hash.tight ? '\n' : '\n\n');
   if (text === '') return EMPTY_SLOT;
   const spaces = Number(options.hash.indent ?? 0);
   return spaces > 0 ? indent(text, spaces) : text;
