@@ -270,7 +270,10 @@ describe('post steps', () => {
 describe('interactive (pseudo-terminal)', () => {
   it('prompts for what flags did not give and generates', async () => {
     const cwd = tmp();
-    const r = await pty(['--pattern', 'circuit-breaker'], cwd, [{ when: /Project directory/, send: 'typed-dir\r' }]);
+    const r = await pty(['--pattern', 'circuit-breaker'], cwd, [
+      { when: /Project directory/, send: 'typed-dir\r' },
+      { when: /Choose the store/, send: '\r' }, // the pattern supports several stores: Enter takes the first
+    ]);
     expect(r.code).toBe(0);
     expect(r.screen).toContain('Project directory');
     expect(r.screen).not.toContain('Choose the pattern');
