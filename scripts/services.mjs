@@ -1,6 +1,6 @@
 // Local backends for the verification harness and benchmarks: started on loopback, stopped at exit.
 import { spawn } from 'node:child_process';
-import { createServer } from 'node:net';
+import { connect, createServer } from 'node:net';
 
 export function freePort() {
   return new Promise((resolve, reject) => {
@@ -43,7 +43,46 @@ async function startMoto() {
   };
 }
 
-const STARTERS = { moto: startMoto };
+/** redis-server: a throwaway, memory-only Redis on loopback (RESP spoken over a raw socket, no client library). */
+async function startRedis() {
+  const port = await freePort();
+  const child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: 'ignore' });
+  const failed = new Promise((_, reject) =>
+    child.on('error', (e) => reject(new Error(`cannot start redis-server (${e.message}); install it with: apt-get install -y redis-server`))),
+  );
+  const command = (...args) => redisCommand(port, args);
+  await Promise.race([failed, waitFor(async () => (await command('PING')) === '+PONG', 'redis-server')]);
+  return {
+    name: 'redis',
+    env: { REDIS_URL: `redis://127.0.0.1:${port}` },
+    reset: async () => {
+      const reply = await command('FLUSHALL');
+      if (reply !== '+OK') throw new Error(`redis FLUSHALL answered ${reply}`);
+    },
+    stop: () => child.kill('SIGTERM'),
+  };
+}
+
+/** Sends one command as a RESP array and resolves with the first reply line (e.g. "+PONG"). */
+function redisCommand(port, args, timeoutMs = 2000) {
+  return new Promise((resolve, reject) => {
+    const socket = connect({ port, host: '127.0.0.1' });
+    let buffer = '';
+    socket.setTimeout(timeoutMs, () => socket.destroy(new Error('redis command timed out')));
+    socket.on('error', reject);
+    socket.on('data', (chunk) => {
+      buffer += chunk;
+      const end = buffer.indexOf('\r\n');
+      if (end >= 0) {
+        socket.end();
+        resolve(buffer.slice(0, end));
+      }
+    });
+    socket.write(`*${args.length}\r\n${args.map((a) => `$${Buffer.byteLength(a)}\r\n${a}\r\n`).join('')}`);
+  });
+}
+
+const STARTERS = { moto: startMoto, redis: startRedis };
 
 /** Starts each named service once; `stopAll` is also run on exit and on signals. */
 export function serviceManager() {

@@ -273,6 +273,7 @@ describe('interactive (pseudo-terminal)', () => {
     const r = await pty(['--pattern', 'circuit-breaker'], cwd, [
       { when: /Project directory/, send: 'typed-dir\r' },
       { when: /Choose the trigger/, send: '\r' }, // the default: the first trigger the pattern supports
+      { when: /Choose the store/, send: '\r' }, // the pattern supports several stores: Enter takes the first
     ]);
     expect(r.code).toBe(0);
     expect(r.screen).toContain('Project directory');
