@@ -272,12 +272,14 @@ describe('interactive (pseudo-terminal)', () => {
     const cwd = tmp();
     const r = await pty(['--pattern', 'circuit-breaker'], cwd, [
       { when: /Project directory/, send: 'typed-dir\r' },
-      { when: /Choose the trigger/, send: '\r' }, // the default: the first trigger the pattern supports
-      { when: /Choose the store/, send: '\r' }, // the pattern supports several stores: Enter takes the first
+      { when: /Choose the trigger/, send: '\r' }, // Enter takes the default: the first the pattern supports
+      { when: /Choose the store/, send: '\r' },
+      { when: /Choose the IaC tool/, send: '\r' },
     ]);
     expect(r.code).toBe(0);
     expect(r.screen).toContain('Project directory');
     expect(r.screen).toContain('Choose the trigger');
+    expect(r.screen).toContain('Choose the IaC tool');
     expect(r.screen).not.toContain('Choose the pattern');
     expect(existsSync(path.join(cwd, 'typed-dir/template.yaml'))).toBe(true);
   });

@@ -1,0 +1,252 @@
+// The whole stack: Circuit breaker · HTTP API · Amazon DynamoDB.
+//
+// No resource has a fixed name (CloudFormation derives them from the stack name), so two stacks
+// fit in one account. Stateful resources are retained when the stack is deleted or replaces them.
+import * as cdk from 'aws-cdk-lib/core';
+import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import type { Construct } from 'constructs';
+import { fileURLToPath } from 'node:url';
+import { AccessLogFormat } from 'aws-cdk-lib/aws-apigateway';
+import * as apigwv2 from 'aws-cdk-lib/aws-apigatewayv2';
+import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
+
+import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+
+export class ServiceStack extends cdk.Stack {
+  constructor(scope: Construct, id: string, props: cdk.StackProps = {}) {
+    super(scope, id, {
+      description:
+        'Circuit breaker in front of a flaky downstream service: ' +
+        "HTTP API" +
+        ' → Lambda → downstream, circuit state in ' +
+        "Amazon DynamoDB" +
+        ' (sliding failure window, one half-open probe with a lease).',
+      ...props,
+    });
+
+    // Shared by every layer: log retention of every log group, optional alarm notification.
+    const logRetentionDays = new cdk.CfnParameter(this, 'LogRetentionDays', {
+      type: 'Number',
+      description: 'Retention of the function and API access logs.',
+      default: '30',
+      allowedValues: ['1', '3', '5', '7', '14', '30', '60', '90', '120', '150', '180', '365', '400', '545', '731', '1096', '1827', '2192', '2557', '2922', '3288', '3653'],
+    });
+    const logRetention = logRetentionDays.valueAsNumber as logs.RetentionDays;
+    const alarmActionArn = new cdk.CfnParameter(this, 'AlarmActionArn', {
+      type: 'String',
+      description: 'Optional SNS topic ARN notified by every alarm of this stack. Empty = no notification.',
+      default: '',
+    });
+    const hasAlarmAction = new cdk.CfnCondition(this, 'HasAlarmAction', {
+      expression: cdk.Fn.conditionNot(cdk.Fn.conditionEquals(alarmActionArn.valueAsString, '')),
+    });
+
+    // Parameters and conditions (declared before any resource so that every layer may use them).
+    const downstreamUrl = new cdk.CfnParameter(this, 'DownstreamUrl', {
+      type: 'String',
+      description: 'Base URL of the protected downstream service (http or https). Requests are proxied below it.',
+      allowedPattern: '^https?://[^\\s]+$',
+      constraintDescription: 'must be an absolute http(s) URL',
+    });
+    const downstreamTimeoutMs = new cdk.CfnParameter(this, 'DownstreamTimeoutMs', {
+      type: 'Number',
+      description: 'Timeout for one downstream call, in milliseconds. Keep it well below the function timeout (10 s).',
+      default: 3000,
+      minValue: 50,
+      maxValue: 8000,
+    });
+    const failureThreshold = new cdk.CfnParameter(this, 'FailureThreshold', {
+      type: 'Number',
+      description: 'Health failures (timeouts, network errors, 5xx, 429) inside the window that open the circuit.',
+      default: 5,
+      minValue: 1,
+    });
+    const windowSeconds = new cdk.CfnParameter(this, 'WindowSeconds', {
+      type: 'Number',
+      description: 'Length of the sliding failure window in seconds (a multiple of BucketSeconds).',
+      default: 60,
+      minValue: 1,
+    });
+    const bucketSeconds = new cdk.CfnParameter(this, 'BucketSeconds', {
+      type: 'Number',
+      description: 'Width of one window bucket in seconds; the window slides one bucket at a time.',
+      default: 10,
+      minValue: 1,
+    });
+    const cooldownSeconds = new cdk.CfnParameter(this, 'CooldownSeconds', {
+      type: 'Number',
+      description: 'How long the circuit stays open before a single probe is let through.',
+      default: 30,
+      minValue: 1,
+    });
+    const probeLeaseSeconds = new cdk.CfnParameter(this, 'ProbeLeaseSeconds', {
+      type: 'Number',
+      description: 'Lease of the half-open probe; after it expires another caller may probe. Must exceed the downstream timeout.',
+      default: 10,
+      minValue: 1,
+    });
+    const storeErrorPolicy = new cdk.CfnParameter(this, 'StoreErrorPolicy', {
+      type: 'String',
+      description: 'What to do when the circuit store is unreachable. fail-open lets calls through, fail-closed rejects them.',
+      default: 'fail-open',
+      allowedValues: ['fail-open', 'fail-closed'],
+    });
+    const fallbackResponse = new cdk.CfnParameter(this, 'FallbackResponse', {
+      type: 'String',
+      description: 'Optional JSON answered while the circuit is open, e.g. {"statusCode":200,"body":{"items":[]}}. Empty = 503 with Retry-After.',
+      default: '',
+    });
+    const metricsNamespace = new cdk.CfnParameter(this, 'MetricsNamespace', {
+      type: 'String',
+      description: 'CloudWatch namespace of the breaker metrics.',
+      default: 'CircuitBreaker',
+      allowedPattern: '^[A-Za-z0-9_./#:-]{1,255}$',
+    });
+
+    const functionLogGroup = new logs.LogGroup(this, 'FunctionLogGroup', {
+      retention: logRetention,
+      removalPolicy: cdk.RemovalPolicy.RETAIN,
+    });
+
+    const fn = new nodejs.NodejsFunction(this, 'ProxyFunction', {
+      entry: fileURLToPath(new URL('../src/handlers/http.ts', import.meta.url)),
+      handler: 'handler',
+      runtime: lambda.Runtime.NODEJS_24_X, // nodejs24.x
+      architecture: lambda.Architecture.ARM_64,
+      memorySize: 512,
+      timeout: cdk.Duration.seconds(10),
+      description: 'Proxies requests to the downstream service through the circuit breaker.',
+      logGroup: functionLogGroup,
+      loggingFormat: lambda.LoggingFormat.JSON,
+      environment: {
+        NODE_OPTIONS: '--enable-source-maps',
+      },
+      // The same esbuild options as scripts/build.mjs; the AWS SDK is bundled, not taken from the runtime.
+      bundling: {
+        format: nodejs.OutputFormat.ESM,
+        target: 'node24',
+        minify: true,
+        sourceMap: true,
+        sourcesContent: false,
+        mainFields: ['module', 'main'],
+        bundleAwsSDK: true,
+        banner: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);",
+      },
+    });
+
+    const apiAccessLogGroup = new logs.LogGroup(this, 'ApiAccessLogGroup', {
+      retention: logRetention,
+      removalPolicy: cdk.RemovalPolicy.RETAIN,
+    });
+
+    const httpApi = new apigwv2.HttpApi(this, 'HttpApi', { apiName: cdk.Aws.STACK_NAME, createDefaultStage: false });
+    const apiStage = new apigwv2.HttpStage(this, 'DefaultStage', {
+      httpApi,
+      stageName: '$default',
+      autoDeploy: true,
+      throttle: { burstLimit: 200, rateLimit: 100 },
+      accessLogSettings: {
+        destination: new apigwv2.LogGroupLogDestination(apiAccessLogGroup),
+        format: AccessLogFormat.custom(
+          JSON.stringify({
+            requestId: '$context.requestId',
+            ip: '$context.identity.sourceIp',
+            requestTime: '$context.requestTime',
+            routeKey: '$context.routeKey',
+            status: '$context.status',
+            responseLength: '$context.responseLength',
+            integrationLatency: '$context.integrationLatency',
+            integrationError: '$context.integrationErrorMessage',
+          }),
+        ),
+      },
+    });
+    const proxyIntegration = new HttpLambdaIntegration('ProxyIntegration', fn);
+    httpApi.addRoutes({ path: '/{proxy+}', methods: [apigwv2.HttpMethod.ANY], integration: proxyIntegration });
+    httpApi.addRoutes({ path: '/', methods: [apigwv2.HttpMethod.ANY], integration: proxyIntegration });
+
+    new cloudwatch.Alarm(this, 'FunctionErrorAlarm', {
+      alarmDescription: 'The proxy function itself is erroring or timing out.',
+      metric: fn.metricErrors({ statistic: cloudwatch.Stats.SUM, period: cdk.Duration.minutes(1) }),
+      evaluationPeriods: 1,
+      threshold: 1,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+    });
+
+    const circuitTable = new dynamodb.Table(this, 'CircuitTable', {
+      partitionKey: { name: 'pk', type: dynamodb.AttributeType.STRING },
+      billingMode: dynamodb.BillingMode.PAY_PER_REQUEST,
+      timeToLiveAttribute: 'expiresAt',
+      encryption: dynamodb.TableEncryption.AWS_MANAGED,
+      pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
+      removalPolicy: cdk.RemovalPolicy.RETAIN,
+    });
+    // Only the item actions the adapter (src/adapters/store.ts) uses.
+    circuitTable.grant(fn, 'dynamodb:GetItem', 'dynamodb:UpdateItem');
+    fn.addEnvironment('TABLE_NAME', circuitTable.tableName);
+
+    // The breaker's configuration (validated at cold start by src/core/config.ts).
+    const breakerEnvironment: Record<string, string> = {
+      DOWNSTREAM_URL: downstreamUrl.valueAsString,
+      DOWNSTREAM_TIMEOUT_MS: downstreamTimeoutMs.valueAsString,
+      CB_FAILURE_THRESHOLD: failureThreshold.valueAsString,
+      CB_WINDOW_SECONDS: windowSeconds.valueAsString,
+      CB_BUCKET_SECONDS: bucketSeconds.valueAsString,
+      CB_COOLDOWN_SECONDS: cooldownSeconds.valueAsString,
+      CB_PROBE_LEASE_SECONDS: probeLeaseSeconds.valueAsString,
+      CB_ON_STORE_ERROR: storeErrorPolicy.valueAsString,
+      CB_FALLBACK_RESPONSE: fallbackResponse.valueAsString,
+      POWERTOOLS_SERVICE_NAME: cdk.Aws.STACK_NAME,
+      POWERTOOLS_METRICS_NAMESPACE: metricsNamespace.valueAsString,
+      POWERTOOLS_LOG_LEVEL: 'INFO',
+    };
+    for (const [name, value] of Object.entries(breakerEnvironment)) fn.addEnvironment(name, value);
+
+    /** A breaker metric (Powertools EMF, dimension service = stack name), summed per minute. */
+    const breakerMetric = (metricName: string) =>
+      new cloudwatch.Metric({
+        namespace: metricsNamespace.valueAsString,
+        metricName,
+        dimensionsMap: { service: cdk.Aws.STACK_NAME },
+        statistic: cloudwatch.Stats.SUM,
+        period: cdk.Duration.minutes(1),
+      });
+
+    new cloudwatch.Alarm(this, 'CircuitOpenAlarm', {
+      alarmDescription: 'The circuit breaker opened; the downstream service is failing.',
+      metric: breakerMetric('CircuitOpened'),
+      evaluationPeriods: 1,
+      threshold: 1,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+    });
+
+    new cloudwatch.Alarm(this, 'StoreErrorAlarm', {
+      alarmDescription: 'The circuit store (' + "Amazon DynamoDB" + ') is failing; the store-error policy is being applied.',
+      metric: breakerMetric('StoreError'),
+      evaluationPeriods: 3,
+      datapointsToAlarm: 2,
+      threshold: 1,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+    });
+
+    // Every alarm of the stack notifies AlarmActionArn when it is set. (W1030 of the built-in
+    // validation reads the empty default without the condition that guards it.)
+    for (const child of this.node.findAll()) {
+      if (child instanceof cloudwatch.CfnAlarm) {
+        child.alarmActions = cdk.Token.asList(cdk.Fn.conditionIf(hasAlarmAction.logicalId, [alarmActionArn.valueAsString], cdk.Aws.NO_VALUE));
+        cdk.Validations.of(child).acknowledge({ id: 'CloudFormation-Validate::W1030', reason: 'AlarmActionArn is used only when not empty (HasAlarmAction).' });
+      }
+    }
+
+    new cdk.CfnOutput(this, 'ApiUrl', { description: 'Base URL of the HTTP API.', value: apiStage.url });
+    new cdk.CfnOutput(this, 'FunctionName', { description: 'The proxy Lambda function.', value: fn.functionName });
+
+    new cdk.CfnOutput(this, 'TableName', { description: 'DynamoDB table holding circuit state.', value: circuitTable.tableName });
+  }
+}
