@@ -270,9 +270,14 @@ describe('post steps', () => {
 describe('interactive (pseudo-terminal)', () => {
   it('prompts for what flags did not give and generates', async () => {
     const cwd = tmp();
-    const r = await pty(['--pattern', 'circuit-breaker'], cwd, [{ when: /Project directory/, send: 'typed-dir\r' }]);
+    // The pattern supports one trigger and one store (no prompt) but two IaC tools: Enter takes the default.
+    const r = await pty(['--pattern', 'circuit-breaker'], cwd, [
+      { when: /Project directory/, send: 'typed-dir\r' },
+      { when: /Choose the IaC tool/, send: '\r' },
+    ]);
     expect(r.code).toBe(0);
     expect(r.screen).toContain('Project directory');
+    expect(r.screen).toContain('Choose the IaC tool');
     expect(r.screen).not.toContain('Choose the pattern');
     expect(existsSync(path.join(cwd, 'typed-dir/template.yaml'))).toBe(true);
   });
