@@ -28,8 +28,9 @@ async function sam(dir, { sh, log }) {
 // It is found at run time (known places first, then a bounded search) and used through a CLI
 // config file of our own: TF_CLI_CONFIG_FILE may point at a file that does not exist.
 
+// VERIFY_TF_MIRROR=<dir> names the mirror; VERIFY_TF_MIRROR=none shows what runs without one.
 const MIRROR_CANDIDATES = [
-  process.env.TF_PROVIDER_MIRROR,
+  process.env.VERIFY_TF_MIRROR,
   '/opt/tf-plugins',
   '/usr/share/terraform/plugins',
   '/usr/local/share/terraform/plugins',
@@ -42,6 +43,7 @@ let mirrorLookup;
 /** { dir, versions, cliConfig } or { reason } when no mirror holds hashicorp/aws. Looked up once. */
 function findMirror(sh) {
   mirrorLookup ??= (async () => {
+    if (process.env.VERIFY_TF_MIRROR === 'none') return { reason: 'no provider mirror (VERIFY_TF_MIRROR=none)' };
     const holdsAws = (root) => existsSync(path.join(root, 'registry.terraform.io/hashicorp/aws'));
     let dir = MIRROR_CANDIDATES.find(holdsAws);
     if (!dir) {
