@@ -7,6 +7,7 @@ import { CircuitBreaker } from '../../src/core/breaker.js';
 import { loadConfig } from '../../src/core/config.js';
 import { MemoryCircuitStore } from '../support/memory-store.js';
 import { recordingObserver } from '../support/recording-observer.js';
+import { unreachableStoreEnv } from '../support/unreachable-store.js';
 
 type HandlerModule = typeof import('../../src/handlers/http.js');
 
@@ -63,16 +64,13 @@ let mod: HandlerModule;
 
 beforeAll(async () => {
   ds = await downstream();
+  await fetch(`${ds.url}/warm-up`); // the first fetch of a process loads its HTTP client: keep that out of the timed tests
   // The module validates its configuration at import time, like a Lambda cold start.
   Object.assign(process.env, {
     DOWNSTREAM_URL: ds.url,
-    DOWNSTREAM_TIMEOUT_MS: '200',
+    DOWNSTREAM_TIMEOUT_MS: '400',
     CB_PROBE_LEASE_SECONDS: '5',
-    TABLE_NAME: 'unit-test-table',
-    AWS_REGION: 'us-east-1',
-    AWS_ACCESS_KEY_ID: 'test',
-    AWS_SECRET_ACCESS_KEY: 'test',
-    AWS_ENDPOINT_URL: 'http://127.0.0.1:9', // nothing listens: the real store is "down"
+    ...unreachableStoreEnv, // the real store adapter, pointed where nothing listens: the store is "down"
   });
   mod = await import('../../src/handlers/http.js');
 });
@@ -81,7 +79,7 @@ afterAll(() => new Promise<void>((resolve) => ds.server.close(() => resolve())))
 
 function harness(env: Record<string, string> = {}) {
   let now = 1_700_000_000_000;
-  const config = loadConfig({ DOWNSTREAM_URL: ds.url, DOWNSTREAM_TIMEOUT_MS: '200', CB_PROBE_LEASE_SECONDS: '5', CB_FAILURE_THRESHOLD: '3', ...env });
+  const config = loadConfig({ DOWNSTREAM_URL: ds.url, DOWNSTREAM_TIMEOUT_MS: '400', CB_PROBE_LEASE_SECONDS: '5', CB_FAILURE_THRESHOLD: '3', ...env });
   const store = new MemoryCircuitStore();
   const rec = recordingObserver();
   const breaker = new CircuitBreaker({ store, config: config.breaker, clock: () => now, observer: rec.observer });
