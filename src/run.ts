@@ -11,6 +11,7 @@ import { resolveConfig } from './options/resolve.js';
 import type { PackageManager, ResolvedConfig } from './options/types.js';
 import { initGit, installDependencies } from './post/steps.js';
 import type { Runner } from './post/runner.js';
+import { PACKAGE_ROOT } from './paths.js';
 import { renderProject } from './render/render.js';
 import { listing, printList, printSummary, type Out, type Summary } from './ui/output.js';
 import { detectPackageManager, installCommand, runCommand } from './ui/pm.js';
@@ -28,7 +29,7 @@ export interface Deps {
   catalogRoot?: string;
 }
 
-export const VERSION: string = (JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }).version;
+export const VERSION: string = (JSON.parse(readFileSync(path.join(PACKAGE_ROOT, 'package.json'), 'utf8')) as { version: string }).version;
 
 function shellQuote(s: string): string {
   return /^[\w@%+=:,./-]+$/.test(s) ? s : `'${s.replace(/'/g, `'\\''`)}'`;

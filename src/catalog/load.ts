@@ -1,11 +1,11 @@
 import { readdirSync, readFileSync, existsSync } from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { CliError } from '../errors.js';
 import { DIMENSIONS, DIMENSION_INFO, type Catalog, type Contributions, type Dimension, type Unit } from './types.js';
 
-/** templates/ sits beside dist/ and src/ in the package. */
-export const TEMPLATES_ROOT = fileURLToPath(new URL('../../templates/', import.meta.url));
+import { TEMPLATES_ROOT } from '../paths.js';
+
+export { TEMPLATES_ROOT };
 
 interface Manifest {
   title?: unknown;

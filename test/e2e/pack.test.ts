@@ -12,7 +12,9 @@ describe('the npm package', () => {
     const [info] = JSON.parse(out.slice(out.indexOf('['))) as { filename: string; files: { path: string }[] }[];
     const paths = info!.files.map((f) => f.path);
     expect(paths).toContain('bin/create-serverless-pattern.js');
-    expect(paths).toContain('dist/cli.js');
+    expect(paths).toContain('dist/bundle/cli.js');
+    expect(paths).toContain('dist/precompiled.cjs');
+    expect(paths.filter((p) => p.startsWith('dist/') && !p.startsWith('dist/bundle/') && p !== 'dist/precompiled.cjs')).toEqual([]);
     expect(paths).toContain('templates/versions.json');
     expect(paths).toContain('templates/base/files/_gitignore.hbs');
     expect(paths.filter((p) => p.startsWith('test/') || p.startsWith('src/'))).toEqual([]);
