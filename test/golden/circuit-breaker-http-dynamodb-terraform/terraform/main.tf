@@ -81,6 +81,8 @@ resource "aws_lambda_function" "function" {
 
   environment {
     variables = {
+      CB_FALLBACK_RESPONSE = var.fallback_response
+
       TABLE_NAME = aws_dynamodb_table.circuit.name
 
       DOWNSTREAM_URL               = var.downstream_url
@@ -91,7 +93,6 @@ resource "aws_lambda_function" "function" {
       CB_COOLDOWN_SECONDS          = tostring(var.cooldown_seconds)
       CB_PROBE_LEASE_SECONDS       = tostring(var.probe_lease_seconds)
       CB_ON_STORE_ERROR            = var.store_error_policy
-      CB_FALLBACK_RESPONSE         = var.fallback_response
       POWERTOOLS_SERVICE_NAME      = local.name
       POWERTOOLS_METRICS_NAMESPACE = var.metrics_namespace
       POWERTOOLS_LOG_LEVEL         = "INFO"

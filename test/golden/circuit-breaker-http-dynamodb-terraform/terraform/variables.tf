@@ -37,6 +37,12 @@ variable "alarm_action_arn" {
   }
 }
 
+variable "fallback_response" {
+  type        = string
+  description = "Optional JSON answered while the circuit is open, e.g. {\"statusCode\":200,\"body\":{\"items\":[]}}. Empty = 503 with Retry-After."
+  default     = ""
+}
+
 variable "downstream_url" {
   type        = string
   description = "Base URL of the protected downstream service (http or https). Requests are proxied below it."
@@ -49,7 +55,7 @@ variable "downstream_url" {
 
 variable "downstream_timeout_ms" {
   type        = number
-  description = "Timeout for one downstream call, in milliseconds. Keep it well below the function timeout (10 s)."
+  description = "Timeout for one downstream call, in milliseconds. At most 8000, so that one call and the circuit writes after it fit well inside the function timeout."
   default     = 3000
 
   validation {
@@ -122,12 +128,6 @@ variable "store_error_policy" {
     condition     = contains(["fail-open", "fail-closed"], var.store_error_policy)
     error_message = "store_error_policy must be fail-open or fail-closed."
   }
-}
-
-variable "fallback_response" {
-  type        = string
-  description = "Optional JSON answered while the circuit is open, e.g. {\"statusCode\":200,\"body\":{\"items\":[]}}. Empty = 503 with Retry-After."
-  default     = ""
 }
 
 variable "metrics_namespace" {

@@ -64,6 +64,11 @@ run "defaults" {
   }
 
   assert {
+    condition     = aws_lambda_function.function.environment[0].variables.CB_FALLBACK_RESPONSE == ""
+    error_message = "Without fallback_response an open circuit answers 503 with Retry-After."
+  }
+
+  assert {
     condition     = aws_dynamodb_table.circuit.billing_mode == "PAY_PER_REQUEST" && aws_dynamodb_table.circuit.hash_key == "pk"
     error_message = "The circuit table is pay-per-request with partition key pk."
   }

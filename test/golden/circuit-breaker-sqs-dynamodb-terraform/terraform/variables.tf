@@ -1,0 +1,180 @@
+variable "name_prefix" {
+  type        = string
+  description = "Start of every resource name (cut to 40 characters); a random suffix chosen at the first apply keeps two stacks with the same prefix apart."
+  default     = "my-service"
+
+  validation {
+    condition     = can(regex("^[A-Za-z][A-Za-z0-9-]*$", var.name_prefix))
+    error_message = "name_prefix must start with a letter and contain only letters, digits and hyphens."
+  }
+}
+
+variable "tags" {
+  type        = map(string)
+  description = "Extra tags for every resource (the provider's default_tags)."
+  default     = {}
+}
+
+variable "log_retention_days" {
+  type        = number
+  description = "Retention of the function and access logs, in days."
+  default     = 30
+
+  validation {
+    condition     = contains([1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653], var.log_retention_days)
+    error_message = "log_retention_days must be a value CloudWatch Logs accepts (1, 3, 5, 7, 14, 30, 60, 90, ... 3653)."
+  }
+}
+
+variable "alarm_action_arn" {
+  type        = string
+  description = "Optional SNS topic ARN notified by the alarms. Empty = no notification."
+  default     = ""
+
+  validation {
+    condition     = var.alarm_action_arn == "" || can(regex("^arn:aws[a-z-]*:sns:", var.alarm_action_arn))
+    error_message = "alarm_action_arn must be empty or an SNS topic ARN."
+  }
+}
+
+variable "batch_size" {
+  type        = number
+  description = "Messages per invocation (1-10). They are processed one after the other, so the breaker stops the rest of a batch as soon as it opens."
+  default     = 10
+
+  validation {
+    condition     = var.batch_size >= 1 && var.batch_size <= 10
+    error_message = "batch_size must be between 1 and 10."
+  }
+}
+
+variable "max_concurrency" {
+  type        = number
+  description = "Most concurrent function instances the queue may drive (event source mapping scaling_config), i.e. the most concurrent calls to the downstream."
+  default     = 5
+
+  validation {
+    condition     = var.max_concurrency >= 2 && var.max_concurrency <= 1000
+    error_message = "max_concurrency must be between 2 and 1000."
+  }
+}
+
+variable "max_receive_count" {
+  type        = number
+  description = "Receives before a message that keeps failing (or is invalid) moves to the dead-letter queue. With a 360 s visibility timeout, 5 receives keep a message in play for about 30 minutes."
+  default     = 5
+
+  validation {
+    condition     = var.max_receive_count >= 5 && var.max_receive_count <= 1000
+    error_message = "max_receive_count must be between 5 and 1000."
+  }
+}
+
+variable "queue_age_alarm_seconds" {
+  type        = number
+  description = "Alarm when the oldest message in the queue is older than this many seconds (backlog, or the circuit has been open for long)."
+  default     = 1800
+
+  validation {
+    condition     = var.queue_age_alarm_seconds >= 60
+    error_message = "queue_age_alarm_seconds must be at least 60."
+  }
+}
+
+variable "downstream_url" {
+  type        = string
+  description = "Base URL of the protected downstream service (http or https). Requests are proxied below it."
+
+  validation {
+    condition     = can(regex("^https?://[^\\s]+$", var.downstream_url))
+    error_message = "downstream_url must be an absolute http(s) URL."
+  }
+}
+
+variable "downstream_timeout_ms" {
+  type        = number
+  description = "Timeout for one downstream call, in milliseconds. At most 8000, so that one call and the circuit writes after it fit well inside the function timeout."
+  default     = 3000
+
+  validation {
+    condition     = var.downstream_timeout_ms >= 50 && var.downstream_timeout_ms <= 8000
+    error_message = "downstream_timeout_ms must be between 50 and 8000."
+  }
+}
+
+variable "failure_threshold" {
+  type        = number
+  description = "Health failures (timeouts, network errors, 5xx, 429) inside the window that open the circuit."
+  default     = 5
+
+  validation {
+    condition     = var.failure_threshold >= 1
+    error_message = "failure_threshold must be at least 1."
+  }
+}
+
+variable "window_seconds" {
+  type        = number
+  description = "Length of the sliding failure window in seconds (a multiple of bucket_seconds)."
+  default     = 60
+
+  validation {
+    condition     = var.window_seconds >= 1 && var.window_seconds % var.bucket_seconds == 0
+    error_message = "window_seconds must be a positive multiple of bucket_seconds."
+  }
+}
+
+variable "bucket_seconds" {
+  type        = number
+  description = "Width of one window bucket in seconds; the window slides one bucket at a time."
+  default     = 10
+
+  validation {
+    condition     = var.bucket_seconds >= 1
+    error_message = "bucket_seconds must be at least 1."
+  }
+}
+
+variable "cooldown_seconds" {
+  type        = number
+  description = "How long the circuit stays open before a single probe is let through."
+  default     = 30
+
+  validation {
+    condition     = var.cooldown_seconds >= 1
+    error_message = "cooldown_seconds must be at least 1."
+  }
+}
+
+variable "probe_lease_seconds" {
+  type        = number
+  description = "Lease of the half-open probe; after it expires another caller may probe. Must exceed the downstream timeout."
+  default     = 10
+
+  validation {
+    condition     = var.probe_lease_seconds * 1000 > var.downstream_timeout_ms
+    error_message = "probe_lease_seconds must exceed downstream_timeout_ms."
+  }
+}
+
+variable "store_error_policy" {
+  type        = string
+  description = "What to do when the circuit store is unreachable: fail-open lets calls through, fail-closed rejects them."
+  default     = "fail-open"
+
+  validation {
+    condition     = contains(["fail-open", "fail-closed"], var.store_error_policy)
+    error_message = "store_error_policy must be fail-open or fail-closed."
+  }
+}
+
+variable "metrics_namespace" {
+  type        = string
+  description = "CloudWatch namespace of the breaker metrics."
+  default     = "CircuitBreaker"
+
+  validation {
+    condition     = can(regex("^[A-Za-z0-9_./#:-]{1,255}$", var.metrics_namespace))
+    error_message = "metrics_namespace may contain letters, digits and _./#:- (1 to 255 characters)."
+  }
+}
