@@ -40,7 +40,6 @@ if (combos.length === 0) {
 }
 rmSync(work, { recursive: true, force: true });
 mkdirSync(work, { recursive: true });
-const services = serviceManager();
 const results = [];
 const STEPS = ['generate', 'typecheck', 'test', 'iac', 'integration', 'build'];
 
@@ -71,7 +70,8 @@ const install = await sh('npm', ['install', '--no-audit', '--no-fund', '--loglev
 console.log(`shared install: ${install.code === 0 ? 'ok' : 'FAILED'} in ${(install.ms / 1000).toFixed(1)} s`);
 
 // 3. Each project's own checks, in order; a step is skipped only when an earlier one failed.
-for (const c of combos) {
+//    VERIFY_JOBS projects at a time (default 2, one per core), each worker with its own services.
+async function checkCombination(c, services) {
   const key = comboKey(c);
   const dir = path.join(work, key);
   const row = results.find((r) => r.key === key);
@@ -108,8 +108,21 @@ for (const c of combos) {
     return { status: 'pass', detail: `${j.numPassedTests} tests, ${detail}` };
   });
   await step('build', () => npmRun('build'));
+  const states = Object.values(row.steps).map((x) => x.status);
+  console.log(`${states.every((x) => x === 'pass') ? 'ok  ' : 'FAIL'} ${key}`);
 }
-services.stopAll();
+
+const queue = [...combos];
+const jobs = Math.max(1, Number(process.env.VERIFY_JOBS ?? 2));
+const pools = [];
+await Promise.all(
+  Array.from({ length: Math.min(jobs, queue.length) }, async () => {
+    const services = serviceManager();
+    pools.push(services);
+    for (let c = queue.shift(); c; c = queue.shift()) await checkCombination(c, services);
+  }),
+);
+for (const p of pools) p.stopAll();
 
 // 4. The table.
 const width = Math.max(...results.map((r) => r.key.length), 11);

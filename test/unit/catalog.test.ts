@@ -1,3 +1,5 @@
+import { existsSync } from 'node:fs';
+import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import ts from 'typescript';
 import { parseAllDocuments } from 'yaml';
@@ -22,6 +24,21 @@ describe('the real catalog', () => {
   it('uses every trigger, store and IaC unit in some combination', () => {
     for (const kind of ['trigger', 'store', 'iac'] as const) {
       for (const u of catalog.units[kind]) expect(combos.some((c) => c[kind] === u.id), `${kind} ${u.id}`).toBe(true);
+    }
+  });
+
+  it('gives every trigger and store overlay of a pattern IaC partials for every IaC tool the pattern supports', () => {
+    // A missing partials/<iac>/ folder renders silently (its slots stay empty), so check it here.
+    for (const pattern of catalog.units.pattern) {
+      for (const kind of ['trigger', 'store'] as const) {
+        for (const id of pattern.supports![kind]) {
+          const partials = path.join(pattern.dir, `${kind}s`, id, 'partials');
+          if (!existsSync(partials)) continue;
+          for (const iac of pattern.supports!.iac) {
+            expect(existsSync(path.join(partials, iac)), `${pattern.id}/${kind}s/${id}/partials/${iac}`).toBe(true);
+          }
+        }
+      }
     }
   });
 
