@@ -143,7 +143,12 @@ export class KeySetFetcher implements Fetcher {
     const url = new URL(uri);
     if (url.protocol === 'https:') return this.#https.fetch(uri);
     if (!isAcceptableKeyUrl(url)) throw new NonRetryableFetchError(uri, 'the JWKS must be served over https');
-    const response = await fetch(url, { signal: AbortSignal.timeout(3000), redirect: 'error' });
+    let response: Response;
+    try {
+      response = await fetch(url, { signal: AbortSignal.timeout(3000), redirect: 'error' });
+    } catch (error) {
+      throw new FetchError(uri, (error as Error).message);
+    }
     if (response.status !== 200) throw new NonRetryableFetchError(uri, `Status code is ${response.status}, expected 200`);
     return response.arrayBuffer();
   }

@@ -102,7 +102,9 @@ describe('Gatekeeper: every bad token is denied (401)', () => {
     ['alg none (empty signature)', () => bearer(idp.sign({ alg: 'none', kid: idp.kid }, { iss: idp.issuer, aud: idp.audience, sub: 'x', exp: now() + 300 })), 'malformed-token'],
     ['alg none (any signature)', () => bearer(`${idp.sign({ alg: 'none', kid: idp.kid }, { iss: idp.issuer, aud: idp.audience, sub: 'x', exp: now() + 300 })}c2ln`), 'bad-algorithm'],
     ['HS256 signed with the public key (key confusion)', () => bearer(idp.token({}, { alg: 'HS256' })), 'bad-algorithm'],
-    ['malformed scope claim', () => bearer(idp.token({ scope: { admin: true } })), 'invalid-claims'],
+    ['scope claim of the wrong type', () => bearer(idp.token({ scope: { admin: true } })), 'malformed-token'],
+    ['malformed groups claim', () => bearer(idp.token({ groups: ['ok', 'has space'] })), 'invalid-claims'],
+    ['oversized jti', () => bearer(idp.token({ jti: 'j'.repeat(300) })), 'invalid-claims'],
   ];
 
   it.each(cases)('%s', async (_name, header, reason) => {

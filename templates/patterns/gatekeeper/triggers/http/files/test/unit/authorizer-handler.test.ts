@@ -13,7 +13,7 @@ const sample = JSON.parse(readFileSync(new URL('../../events/authorizer-request.
 
 /** The sample event for `routeKey`, with the given Authorization header (or none). */
 function event(routeKey: string, authorization?: string): APIGatewayRequestAuthorizerEventV2 {
-  const headers: Record<string, string> = { ...sample.headers };
+  const headers: Record<string, string | undefined> = { ...sample.headers };
   delete headers.authorization;
   if (authorization !== undefined) headers.authorization = authorization;
   return { ...sample, routeKey, headers, identitySource: [authorization ?? '', routeKey], requestContext: { ...sample.requestContext, routeKey } };

@@ -111,11 +111,12 @@ describe('REST API authorizer (REQUEST, IAM policy)', () => {
     await expect(handler(e)).rejects.toThrow(/^Unauthorized$/);
   });
 
-  it('denies routes not in ROUTE_PERMISSIONS and garbage events (Deny, never an Allow)', async () => {
+  it('denies routes not in ROUTE_PERMISSIONS and garbage events (401 or Deny, never an Allow)', async () => {
     const { handler } = harness();
     const token = idp.token({ scope: 'orders:read orders:write admin' });
     expect(statement(await handler(event('DELETE', '/orders/{id}', '/orders/1', `Bearer ${token}`))).Effect).toBe('Deny');
-    expect(statement(await handler({} as APIGatewayRequestAuthorizerEvent)).Effect).toBe('Deny');
+    await expect(handler({} as APIGatewayRequestAuthorizerEvent)).rejects.toThrow(/^Unauthorized$/);
+    expect(statement(await handler({ headers: { Authorization: `Bearer ${token}` } } as unknown as APIGatewayRequestAuthorizerEvent)).Effect).toBe('Deny');
     expect(statement(await handler(null as unknown as APIGatewayRequestAuthorizerEvent)).Effect).toBe('Deny');
   });
 
