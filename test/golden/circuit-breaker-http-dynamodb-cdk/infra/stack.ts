@@ -30,7 +30,7 @@ export class ServiceStack extends cdk.Stack {
     // Shared by every layer: log retention of every log group, optional alarm notification.
     const logRetentionDays = new cdk.CfnParameter(this, 'LogRetentionDays', {
       type: 'Number',
-      description: 'Retention of the function and API access logs.',
+      description: 'Retention in days of every log group of the stack (function logs and, where there is one, API access logs).',
       default: '30',
       allowedValues: ['1', '3', '5', '7', '14', '30', '60', '90', '120', '150', '180', '365', '400', '545', '731', '1096', '1827', '2192', '2557', '2922', '3288', '3653'],
     });
@@ -45,15 +45,21 @@ export class ServiceStack extends cdk.Stack {
     });
 
     // Parameters and conditions (declared before any resource so that every layer may use them).
+    const fallbackResponse = new cdk.CfnParameter(this, 'FallbackResponse', {
+      type: 'String',
+      description: 'Optional JSON answered while the circuit is open, e.g. {"statusCode":200,"body":{"items":[]}}. Empty = 503 with Retry-After.',
+      default: '',
+    });
+
     const downstreamUrl = new cdk.CfnParameter(this, 'DownstreamUrl', {
       type: 'String',
-      description: 'Base URL of the protected downstream service (http or https). Requests are proxied below it.',
+      description: 'Base URL of the protected downstream service (http or https). Request paths are appended to it.',
       allowedPattern: '^https?://[^\\s]+$',
       constraintDescription: 'must be an absolute http(s) URL',
     });
     const downstreamTimeoutMs = new cdk.CfnParameter(this, 'DownstreamTimeoutMs', {
       type: 'Number',
-      description: 'Timeout for one downstream call, in milliseconds. Keep it well below the function timeout (10 s).',
+      description: 'Timeout for one downstream call, in milliseconds. At most 8000, so that one call and the circuit writes after it fit well inside the function timeout.',
       default: 3000,
       minValue: 50,
       maxValue: 8000,
@@ -94,11 +100,6 @@ export class ServiceStack extends cdk.Stack {
       default: 'fail-open',
       allowedValues: ['fail-open', 'fail-closed'],
     });
-    const fallbackResponse = new cdk.CfnParameter(this, 'FallbackResponse', {
-      type: 'String',
-      description: 'Optional JSON answered while the circuit is open, e.g. {"statusCode":200,"body":{"items":[]}}. Empty = 503 with Retry-After.',
-      default: '',
-    });
     const metricsNamespace = new cdk.CfnParameter(this, 'MetricsNamespace', {
       type: 'String',
       description: 'CloudWatch namespace of the breaker metrics.',
@@ -123,6 +124,7 @@ export class ServiceStack extends cdk.Stack {
       loggingFormat: lambda.LoggingFormat.JSON,
       environment: {
         NODE_OPTIONS: '--enable-source-maps',
+        CB_FALLBACK_RESPONSE: fallbackResponse.valueAsString,
       },
       // The same esbuild options as scripts/build.mjs; the AWS SDK is bundled, not taken from the runtime.
       bundling: {
@@ -199,7 +201,6 @@ export class ServiceStack extends cdk.Stack {
       CB_COOLDOWN_SECONDS: cooldownSeconds.valueAsString,
       CB_PROBE_LEASE_SECONDS: probeLeaseSeconds.valueAsString,
       CB_ON_STORE_ERROR: storeErrorPolicy.valueAsString,
-      CB_FALLBACK_RESPONSE: fallbackResponse.valueAsString,
       POWERTOOLS_SERVICE_NAME: cdk.Aws.STACK_NAME,
       POWERTOOLS_METRICS_NAMESPACE: metricsNamespace.valueAsString,
       POWERTOOLS_LOG_LEVEL: 'INFO',

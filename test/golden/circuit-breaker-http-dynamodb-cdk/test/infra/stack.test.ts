@@ -75,6 +75,10 @@ describe('HTTP API trigger', () => {
     });
   });
 
+  it('passes the optional fallback response to the function', () => {
+    expect(environment()).toMatchObject({ CB_FALLBACK_RESPONSE: { Ref: 'FallbackResponse' } });
+  });
+
   it('alarms on function errors', () => {
     template.hasResourceProperties('AWS::CloudWatch::Alarm', { Namespace: 'AWS/Lambda', MetricName: 'Errors', Threshold: 1 });
   });
