@@ -8,6 +8,7 @@ import { loadConfig } from '../../src/core/config.js';
 import { logger, metrics } from '../../src/core/telemetry.js';
 import { MemoryCircuitStore } from '../support/memory-store.js';
 import { recordingObserver } from '../support/recording-observer.js';
+import { unreachableStoreEnv } from '../support/unreachable-store.js';
 
 type HandlerModule = typeof import('../../src/handlers/sqs.js');
 
@@ -78,11 +79,7 @@ beforeAll(async () => {
     DOWNSTREAM_URL: ds.url,
     DOWNSTREAM_TIMEOUT_MS: '400',
     CB_PROBE_LEASE_SECONDS: '5',
-    TABLE_NAME: 'unit-test-table',
-    AWS_REGION: 'us-east-1',
-    AWS_ACCESS_KEY_ID: 'test',
-    AWS_SECRET_ACCESS_KEY: 'test',
-    AWS_ENDPOINT_URL: 'http://127.0.0.1:9', // nothing listens: the real store is "down"
+    ...unreachableStoreEnv, // the real store adapter, pointed where nothing listens: the store is "down"
   });
   mod = await import('../../src/handlers/sqs.js');
 });
