@@ -11,9 +11,9 @@ import { createQueues } from '../support/sqs-driver.js';
 const missing = [process.env.AWS_ENDPOINT_URL ? undefined : 'AWS_ENDPOINT_URL (an SQS API such as moto_server)', integration.missing()].filter(Boolean);
 if (missing.length > 0) console.warn(`[integration] skipped: set ${missing.join(' and ')} (see README, "Test")`);
 
-const VALID = 300; // distinct valid messages
-const DUPLICATES = 60; // extra sends of valid messages (same content, new SQS message id)
-const POISON = 15; // invalid messages
+const VALID = 200; // distinct valid messages
+const DUPLICATES = 40; // extra sends of valid messages (same content, new SQS message id)
+const POISON = 10; // invalid messages
 const MAX_CONCURRENCY = 3; // the event source mapping's MaximumConcurrency
 const PARALLELISM = 2; // WORKER_PARALLELISM
 const MAX_RECEIVE_COUNT = 5;
@@ -42,7 +42,7 @@ describe.skipIf(missing.length > 0)('queue leveling through a real queue and a r
     await queues.send(mixed);
 
     const metered = new MeteredStore(env.store, 3);
-    metered.scheduleOutage(100, 1_500); // after 100 write attempts, 1.5 s of "connection refused"
+    metered.scheduleOutage(60, 1_500); // after 60 write attempts, 1.5 s of "connection refused"
     const handler = createWorker({ parse: parseRecord, store: metered, parallelism: PARALLELISM, observer: recordingObserver().observer });
 
     let dlqDepth = 0;
@@ -50,7 +50,7 @@ describe.skipIf(missing.length > 0)('queue leveling through a real queue and a r
     const stats = await queues.drive(handler, {
       maxConcurrency: MAX_CONCURRENCY,
       batchSize: 10,
-      deadlineMs: 25_000,
+      deadlineMs: 45_000,
       done: async () => {
         if (metered.created < VALID) return false;
         dlqDepth = await queues.depth(queues.dlq);
@@ -81,5 +81,5 @@ describe.skipIf(missing.length > 0)('queue leveling through a real queue and a r
     // The store never saw more concurrent operations than the cap allows (and parallelism was used).
     expect(metered.maxInFlight).toBeLessThanOrEqual(MAX_CONCURRENCY * PARALLELISM);
     expect(metered.maxInFlight).toBeGreaterThan(1);
-  }, 40_000);
+  }, 60_000);
 });

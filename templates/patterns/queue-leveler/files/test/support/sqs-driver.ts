@@ -7,7 +7,11 @@ import {
   ReceiveMessageCommand,
   SendMessageBatchCommand,
   SQSClient,
+  type CreateQueueCommandOutput,
+  type GetQueueAttributesCommandOutput,
   type Message,
+  type ReceiveMessageCommandOutput,
+  type SendMessageBatchCommandOutput,
 } from '@aws-sdk/client-sqs';
 import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
 
@@ -18,12 +22,24 @@ import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
  * visibility timeout; after `maxReceiveCount` receives SQS's redrive policy moves them to the DLQ.
  */
 export async function createQueues(opts: { visibilityTimeoutSeconds: number; maxReceiveCount: number }) {
-  const sqs = new SQSClient({});
+  const client = new SQSClient({});
+  // moto_server is not safe under concurrent ReceiveMessage calls on a queue with a redrive policy
+  // (it can move a message to the DLQ twice and fail the request), so SQS calls go out one at a time.
+  // The pollers still run the handler concurrently: that is where the store's load comes from.
+  let line: Promise<unknown> = Promise.resolve();
+  const sqs = {
+    send<T = unknown>(command: object): Promise<T> {
+      const call = line.then(() => (client.send as (c: object) => Promise<unknown>).call(client, command) as Promise<T>);
+      line = call.catch(() => undefined);
+      return call;
+    },
+    destroy: () => client.destroy(),
+  };
   const suffix = randomUUID().slice(0, 8);
-  const dlq = (await sqs.send(new CreateQueueCommand({ QueueName: `it-dlq-${suffix}`, Attributes: { MessageRetentionPeriod: '1209600' } }))).QueueUrl!;
-  const dlqArn = (await sqs.send(new GetQueueAttributesCommand({ QueueUrl: dlq, AttributeNames: ['QueueArn'] }))).Attributes!.QueueArn!;
+  const dlq = (await sqs.send<CreateQueueCommandOutput>(new CreateQueueCommand({ QueueName: `it-dlq-${suffix}`, Attributes: { MessageRetentionPeriod: '1209600' } }))).QueueUrl!;
+  const dlqArn = (await sqs.send<GetQueueAttributesCommandOutput>(new GetQueueAttributesCommand({ QueueUrl: dlq, AttributeNames: ['QueueArn'] }))).Attributes!.QueueArn!;
   const queue = (
-    await sqs.send(
+    await sqs.send<CreateQueueCommandOutput>(
       new CreateQueueCommand({
         QueueName: `it-work-${suffix}`,
         Attributes: {
@@ -34,18 +50,18 @@ export async function createQueues(opts: { visibilityTimeoutSeconds: number; max
       }),
     )
   ).QueueUrl!;
-  const queueArn = (await sqs.send(new GetQueueAttributesCommand({ QueueUrl: queue, AttributeNames: ['QueueArn'] }))).Attributes!.QueueArn!;
+  const queueArn = (await sqs.send<GetQueueAttributesCommandOutput>(new GetQueueAttributesCommand({ QueueUrl: queue, AttributeNames: ['QueueArn'] }))).Attributes!.QueueArn!;
 
   async function send(bodies: readonly string[]) {
     for (let i = 0; i < bodies.length; i += 10) {
       const entries = bodies.slice(i, i + 10).map((MessageBody, j) => ({ Id: String(j), MessageBody }));
-      const r = await sqs.send(new SendMessageBatchCommand({ QueueUrl: queue, Entries: entries }));
+      const r = await sqs.send<SendMessageBatchCommandOutput>(new SendMessageBatchCommand({ QueueUrl: queue, Entries: entries }));
       if (r.Failed?.length) throw new Error(`send failed: ${JSON.stringify(r.Failed)}`);
     }
   }
 
   async function depth(url: string) {
-    const a = (await sqs.send(new GetQueueAttributesCommand({ QueueUrl: url, AttributeNames: ['ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesNotVisible'] }))).Attributes ?? {};
+    const a = (await sqs.send<GetQueueAttributesCommandOutput>(new GetQueueAttributesCommand({ QueueUrl: url, AttributeNames: ['ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesNotVisible'] }))).Attributes ?? {};
     return Number(a.ApproximateNumberOfMessages ?? 0) + Number(a.ApproximateNumberOfMessagesNotVisible ?? 0);
   }
 
@@ -53,7 +69,7 @@ export async function createQueues(opts: { visibilityTimeoutSeconds: number; max
   async function drainDlq(): Promise<string[]> {
     const bodies: string[] = [];
     for (let empty = 0; empty < 3; ) {
-      const r = await sqs.send(new ReceiveMessageCommand({ QueueUrl: dlq, MaxNumberOfMessages: 10, VisibilityTimeout: 30 }));
+      const r = await sqs.send<ReceiveMessageCommandOutput>(new ReceiveMessageCommand({ QueueUrl: dlq, MaxNumberOfMessages: 10, VisibilityTimeout: 30 }));
       const msgs = r.Messages ?? [];
       if (msgs.length === 0) {
         empty += 1;
@@ -101,7 +117,7 @@ export async function createQueues(opts: { visibilityTimeoutSeconds: number; max
     })();
     const poller = async () => {
       while (!finished) {
-        const r = await sqs.send(new ReceiveMessageCommand({ QueueUrl: queue, MaxNumberOfMessages: o.batchSize, MessageSystemAttributeNames: ['All'] }));
+        const r = await sqs.send<ReceiveMessageCommandOutput>(new ReceiveMessageCommand({ QueueUrl: queue, MaxNumberOfMessages: o.batchSize, MessageSystemAttributeNames: ['All'] }));
         const msgs = r.Messages ?? [];
         stats.receives += msgs.length;
         if (msgs.length === 0) {

@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import Ajv from 'ajv-draft-04';
+import AjvDraft04 from 'ajv-draft-04';
 import type { SQSRecord } from 'aws-lambda';
 import { describe, expect, it } from 'vitest';
 import { parse, type ScalarTag, type CollectionTag } from 'yaml';
@@ -23,7 +23,8 @@ const model = template.Resources.WorkRequestModel!.Properties;
 const method = template.Resources.PostWorkMethod!.Properties;
 const samples = JSON.parse(readFileSync(new URL('../../events/http-samples.json', import.meta.url), 'utf8')) as { valid: Record<string, unknown>; invalid: Record<string, unknown> };
 
-const validate = new Ajv({ allErrors: true }).compile(model.Schema);
+// ajv-draft-04 is CommonJS: under NodeNext its class is the `default` property of the module.
+const validate = new AjvDraft04.default({ allErrors: true }).compile(model.Schema);
 const toRecord = (body: unknown): SQSRecord => ({ messageId: 'm-1', body: JSON.stringify(body), attributes: { SentTimestamp: '1710237901000' } }) as unknown as SQSRecord;
 
 describe('HTTP front: request validation (template.yaml WorkRequestModel)', () => {
