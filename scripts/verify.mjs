@@ -92,9 +92,15 @@ async function checkCombination(c, services) {
     return validate ? validate(dir, { sh, log: path.join(work, `${key}.iac.log`) }) : { status: 'fail', detail: `no validator for ${c.iac}` };
   });
   await step('integration', async () => {
-    const manifest = JSON.parse(readFileSync(path.join(findUnit(catalog, 'store', c.store).dir, 'manifest.json'), 'utf8'));
+    // Local services a project's integration tests need, as its units' manifests declare them
+    // (the store's backend; a pattern may add its own, e.g. the queue leveler's SQS on moto).
+    const needs = new Set();
+    for (const kind of ['pattern', 'trigger', 'store']) {
+      const manifest = JSON.parse(readFileSync(path.join(findUnit(catalog, kind, c[kind]).dir, 'manifest.json'), 'utf8'));
+      for (const name of manifest.services ?? []) needs.add(name);
+    }
     const env = {};
-    for (const name of manifest.services ?? []) {
+    for (const name of needs) {
       const service = await services.get(name);
       await service.reset?.();
       Object.assign(env, service.env);
