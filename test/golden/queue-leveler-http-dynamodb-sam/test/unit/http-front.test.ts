@@ -2,38 +2,25 @@ import { readFileSync } from 'node:fs';
 import AjvDraft04 from 'ajv-draft-04';
 import type { SQSRecord } from 'aws-lambda';
 import { describe, expect, it } from 'vitest';
-import { parse, type ScalarTag, type CollectionTag } from 'yaml';
 import { parseRecord } from '../../src/adapters/source.js';
 
 /**
  * The HTTP front's request validation is done by API Gateway with the JSON schema model in
- * template.yaml. These tests load that very schema, validate sample requests with a draft-4
- * validator (what API Gateway implements), and check the worker's parser agrees on every sample.
+ * schemas/work-request.schema.json (the infrastructure code deploys that schema as the model).
+ * These tests validate sample requests against it with a draft-4 validator (what API Gateway
+ * implements) and check that the worker's parser agrees on every sample.
  */
-const INTRINSICS = ['Ref', 'Sub', 'GetAtt', 'If', 'Equals', 'Not', 'And', 'Or', 'Select', 'Split', 'Join', 'FindInMap', 'ImportValue', 'GetAZs', 'Base64', 'Condition', 'Cidr'];
-const customTags = INTRINSICS.flatMap((name): (ScalarTag | CollectionTag)[] => [
-  { tag: `!${name}`, resolve: (value: string) => ({ [`Fn::${name}`]: value }) },
-  { tag: `!${name}`, collection: 'seq', resolve: (value) => ({ [`Fn::${name}`]: value }) },
-  { tag: `!${name}`, collection: 'map', resolve: (value) => ({ [`Fn::${name}`]: value }) },
-]);
-const template = parse(readFileSync(new URL('../../template.yaml', import.meta.url), 'utf8'), { customTags }) as {
-  Resources: Record<string, { Type: string; Properties: Record<string, any> }>;
-};
-const model = template.Resources.WorkRequestModel!.Properties;
-const method = template.Resources.PostWorkMethod!.Properties;
+const schema = JSON.parse(readFileSync(new URL('../../schemas/work-request.schema.json', import.meta.url), 'utf8')) as Record<string, unknown>;
 const samples = JSON.parse(readFileSync(new URL('../../events/http-samples.json', import.meta.url), 'utf8')) as { valid: Record<string, unknown>; invalid: Record<string, unknown> };
 
 // ajv-draft-04 is CommonJS: under NodeNext its class is the `default` property of the module.
-const validate = new AjvDraft04.default({ allErrors: true }).compile(model.Schema);
+const validate = new AjvDraft04.default({ allErrors: true }).compile(schema);
 const toRecord = (body: unknown): SQSRecord => ({ messageId: 'm-1', body: JSON.stringify(body), attributes: { SentTimestamp: '1710237901000' } }) as unknown as SQSRecord;
 
-describe('HTTP front: request validation (template.yaml WorkRequestModel)', () => {
-  it('is a JSON schema draft-4 model for application/json, enforced on the POST method', () => {
-    expect(model.ContentType).toBe('application/json');
-    expect(model.Schema.$schema).toBe('http://json-schema.org/draft-04/schema#');
-    expect(template.Resources.WorkRequestValidator!.Properties.ValidateRequestBody).toBe(true);
-    expect(method.RequestModels['application/json']).toEqual({ 'Fn::Ref': 'WorkRequestModel' });
-    expect(method.RequestValidatorId).toEqual({ 'Fn::Ref': 'WorkRequestValidator' });
+describe('HTTP front: request validation (schemas/work-request.schema.json)', () => {
+  it('is a JSON schema draft-4 object schema', () => {
+    expect(schema.$schema).toBe('http://json-schema.org/draft-04/schema#');
+    expect(schema.type).toBe('object');
   });
 
   it.each(Object.entries(samples.valid))('accepts a valid request: %s (and so does the worker)', (_name, body) => {
@@ -59,6 +46,40 @@ describe('HTTP front: request validation (template.yaml WorkRequestModel)', () =
     }
   });
 
+  it('derives the idempotency key from the client id, not from the SQS message id', () => {
+    const body = samples.valid['full request'];
+    const a = parseRecord({ ...toRecord(body), messageId: 'first' });
+    const b = parseRecord({ ...toRecord(body), messageId: 'second' });
+    expect(a).toEqual(b);
+    expect(a.kind === 'items' && a.items[0]!.id).toBe('http:order-42');
+  });
+});
+
+// ---- SAM: template.yaml carries the same schema as its WorkRequestModel and wires it to the POST method ----
+// (CloudFormation cannot read a local file, so template.yaml holds a copy; this keeps both equal.)
+import { parse, type ScalarTag, type CollectionTag } from 'yaml';
+
+const INTRINSICS = ['Ref', 'Sub', 'GetAtt', 'If', 'Equals', 'Not', 'And', 'Or', 'Select', 'Split', 'Join', 'FindInMap', 'ImportValue', 'GetAZs', 'Base64', 'Condition', 'Cidr'];
+const customTags = INTRINSICS.flatMap((name): (ScalarTag | CollectionTag)[] => [
+  { tag: `!${name}`, resolve: (value: string) => ({ [`Fn::${name}`]: value }) },
+  { tag: `!${name}`, collection: 'seq', resolve: (value) => ({ [`Fn::${name}`]: value }) },
+  { tag: `!${name}`, collection: 'map', resolve: (value) => ({ [`Fn::${name}`]: value }) },
+]);
+const template = parse(readFileSync(new URL('../../template.yaml', import.meta.url), 'utf8'), { customTags }) as {
+  Resources: Record<string, { Type: string; Properties: Record<string, any> }>;
+};
+const model = template.Resources.WorkRequestModel!.Properties;
+const method = template.Resources.PostWorkMethod!.Properties;
+
+describe('HTTP front in template.yaml', () => {
+  it('deploys schemas/work-request.schema.json as the application/json model, enforced on the POST method', () => {
+    expect(model.ContentType).toBe('application/json');
+    expect(model.Schema).toEqual(schema);
+    expect(template.Resources.WorkRequestValidator!.Properties.ValidateRequestBody).toBe(true);
+    expect(method.RequestModels['application/json']).toEqual({ 'Fn::Ref': 'WorkRequestModel' });
+    expect(method.RequestValidatorId).toEqual({ 'Fn::Ref': 'WorkRequestValidator' });
+  });
+
   it('queues the re-serialised body straight to SQS and answers 202 with the message id', () => {
     const integration = method.Integration;
     expect(integration.Type).toBe('AWS');
@@ -67,13 +88,5 @@ describe('HTTP front: request validation (template.yaml WorkRequestModel)', () =
     const ok = integration.IntegrationResponses.find((r: { SelectionPattern?: string }) => !r.SelectionPattern);
     expect(ok.StatusCode).toBe('202');
     expect(ok.ResponseTemplates['application/json']).toContain('SendMessageResult.MessageId');
-  });
-
-  it('derives the idempotency key from the client id, not from the SQS message id', () => {
-    const body = samples.valid['full request'];
-    const a = parseRecord({ ...toRecord(body), messageId: 'first' });
-    const b = parseRecord({ ...toRecord(body), messageId: 'second' });
-    expect(a).toEqual(b);
-    expect(a.kind === 'items' && a.items[0]!.id).toBe('http:order-42');
   });
 });
