@@ -58,7 +58,9 @@ export async function benchGenerator({ runs = 30, warmup = 3 } = {}) {
   const renderAllMs = Number(process.hrtime.bigint() - start) / 1e6;
 
   const result = {
+    combo: Object.values(combo).join(' × '),
     runs,
+    warmup,
     scaffoldMedianMs: median(scaffold),
     nodeMedianMs: median(bare),
     overheadMs: median(scaffold) - median(bare),
