@@ -61,7 +61,7 @@ ${table(targetRows([...g.targets, ...runtimeTargets]))}
 ## The generator
 
 Method: one non-interactive scaffold of \`${g.combo}\` into a new directory, as a whole process
-(\`node bin/create-serverless-pattern.js <dir> --pattern … --iac …\`, \`CI=true\`), ${g.runs} runs after
+(\`node bin/create-serverless-pattern.cjs <dir> --pattern … --iac …\`, \`CI=true\`), ${g.runs} runs after
 ${g.warmup} warm-up runs, interleaved with \`node -e 0\` so both see the same machine state; medians.
 Peak memory is the largest maximum resident set size (GNU time) of 3 runs. Rendering all combinations
 runs in one process, templates compiled once, nothing written.

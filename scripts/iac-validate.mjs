@@ -153,7 +153,7 @@ async function terraform(dir, { sh, log }) {
   // Its fmt passed; render the same answers with the other runtime and run everything there.
   const answers = JSON.parse(readFileSync(path.join(dir, '.serverless-pattern.json'), 'utf8')).answers;
   const variant = `${dir}--${FALLBACK_RUNTIME}`;
-  const cli = fileURLToPath(new URL('../bin/create-serverless-pattern.js', import.meta.url));
+  const cli = fileURLToPath(new URL('../bin/create-serverless-pattern.cjs', import.meta.url));
   const gen = await sh(process.execPath, [cli, path.basename(variant), '--name', answers.name, '--pattern', answers.pattern, '--trigger', answers.trigger, '--store', answers.store, '--iac', answers.iac, '--runtime', FALLBACK_RUNTIME, '--no-interactive', '--force'], { cwd: path.dirname(dir) });
   if (gen.code !== 0) return { status: 'fail', detail: `cannot render the ${FALLBACK_RUNTIME} variant: ${firstLines(gen.output)}` };
   const other = await terraformChecks(variant, sh, log.replace(/\.log$/, `.${FALLBACK_RUNTIME}.log`), mirror);

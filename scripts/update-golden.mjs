@@ -13,7 +13,7 @@ const cases = JSON.parse(readFileSync(path.join(repo, 'test/golden/cases.json'),
 for (const c of cases) {
   const cwd = mkdtempSync(path.join(tmpdir(), 'csp-golden-'));
   const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !/^npm_/i.test(k)));
-  const r = spawnSync(process.execPath, [path.join(repo, 'bin/create-serverless-pattern.js'), ...c.args, '--no-interactive', '--json'], { cwd, env, encoding: 'utf8' });
+  const r = spawnSync(process.execPath, [path.join(repo, 'bin/create-serverless-pattern.cjs'), ...c.args, '--no-interactive', '--json'], { cwd, env, encoding: 'utf8' });
   if (r.status !== 0) {
     console.error(`${c.name}: generation failed (exit ${r.status})\n${r.stdout}${r.stderr}`);
     process.exit(1);

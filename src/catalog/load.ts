@@ -61,7 +61,7 @@ export function loadCatalog(root: string = TEMPLATES_ROOT): Catalog {
       : [];
     units[kind] = ids
       .map((id) => loadUnit(kind, path.join(folder, id), id))
-      .sort((a, b) => a.order - b.order || a.id.localeCompare(b.id))
+      .sort((a, b) => a.order - b.order || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0)) // not localeCompare: see plan/merge.ts
       .map(({ order: _order, ...unit }) => unit);
   }
   const catalog: Catalog = { root, units, versions: readJson<Record<string, string>>(path.join(root, 'versions.json')) };

@@ -1,5 +1,3 @@
-import { spawn } from 'node:child_process';
-
 export interface RunResult {
   code: number;
   stderr: string;
@@ -8,8 +6,10 @@ export interface RunResult {
 /** Runs a command; `quietStdout` sends its stdout to our stderr so --json keeps stdout to one object. */
 export type Runner = (command: string, args: string[], options: { cwd: string; quietStdout: boolean }) => Promise<RunResult>;
 
-export const spawnRunner: Runner = (command, args, { cwd, quietStdout }) =>
-  new Promise((resolve) => {
+export const spawnRunner: Runner = async (command, args, { cwd, quietStdout }) => {
+  // Loaded on first use: most runs spawn nothing, and child_process costs start-up time.
+  const { spawn } = await import('node:child_process');
+  return new Promise((resolve) => {
     let stderr = '';
     const child = spawn(command, args, {
       cwd,
@@ -24,3 +24,4 @@ export const spawnRunner: Runner = (command, args, { cwd, quietStdout }) =>
     child.on('error', (error) => resolve({ code: 127, stderr: error.message }));
     child.on('close', (code) => resolve({ code: code ?? 1, stderr }));
   });
+};

@@ -1,6 +1,5 @@
 import Handlebars from 'handlebars/runtime.js';
 import type HandlebarsType from 'handlebars';
-import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
@@ -16,8 +15,9 @@ export type Slots = Map<string, Template[]>;
 
 /**
  * Isolated from any other Handlebars user in the process; strict, no HTML escaping. Only the
- * runtime is loaded: the build precompiles the templates (dist/precompiled.cjs), and the
- * compiler is loaded only for a template that has no up-to-date precompiled form.
+ * runtime is loaded: the build precompiles the templates (dist/precompiled/*.cjs, one file per
+ * layer, so a run loads only its own layers), and the compiler is loaded only for a template that
+ * has no up-to-date precompiled form.
  */
 const hb = Handlebars.create();
 const compiled = new Map<string, Template>();
@@ -55,21 +55,53 @@ hb.registerHelper('slot', function (this: unknown, name: string, options: Handle
 });
 
 type Spec = Parameters<typeof hb.template>[0];
-let precompiled: Record<string, { hash: string; spec: Spec }> | undefined;
+type Precompiled = Record<string, { hash: string; spec: Spec }>;
+const shards = new Map<string, Precompiled>();
 
+/**
+ * The precompiled file a template (path relative to templates/) is kept in: one per layer, i.e.
+ * `base`, `<kind>/<id>`, or `patterns/<p>/<triggers|stores|iac>/<id>` for a pattern's own overlays.
+ */
+export function shardOf(key: string): string {
+  const parts = key.split('/');
+  const depth = parts[0] === 'base' ? 1 : parts[0] === 'patterns' && ['triggers', 'stores', 'iac'].includes(parts[2] ?? '') ? 4 : 2;
+  return parts.slice(0, depth).join('__');
+}
+
+function loadShard(name: string): Precompiled {
+  let shard = shards.get(name);
+  if (!shard) {
+    try {
+      shard = requireCjs(path.join(PACKAGE_ROOT, 'dist', 'precompiled', `${name}.cjs`)) as Precompiled;
+    } catch {
+      shard = {};
+    }
+    shards.set(name, shard);
+  }
+  return shard;
+}
+
+/**
+ * Fingerprint of a template's source, to tell a precompiled form from an edited template: length
+ * plus a 53-bit string hash (cyrb53). Not for security; plain JS because loading node:crypto
+ * costs a few milliseconds of start-up.
+ */
 export function sourceHash(source: string): string {
-  return createHash('sha1').update(source).digest('hex');
+  let h1 = 0xdeadbeef;
+  let h2 = 0x41c6ce57;
+  for (let i = 0; i < source.length; i++) {
+    const c = source.charCodeAt(i);
+    h1 = Math.imul(h1 ^ c, 2654435761);
+    h2 = Math.imul(h2 ^ c, 1597334677);
+  }
+  h1 = Math.imul(h1 ^ (h1 >>> 16), 2246822507) ^ Math.imul(h2 ^ (h2 >>> 13), 3266489909);
+  h2 = Math.imul(h2 ^ (h2 >>> 16), 2246822507) ^ Math.imul(h1 ^ (h1 >>> 13), 3266489909);
+  return `${source.length}:${(4294967296 * (2097151 & h2) + (h1 >>> 0)).toString(36)}`;
 }
 
 function specOf(file: string, source: string): Spec {
-  precompiled ??= (() => {
-    try {
-      return requireCjs(path.join(PACKAGE_ROOT, 'dist', 'precompiled.cjs')) as Record<string, { hash: string; spec: Spec }>;
-    } catch {
-      return {};
-    }
-  })();
-  const entry = precompiled[path.relative(TEMPLATES_ROOT, file).split(path.sep).join('/')];
+  const key = path.relative(TEMPLATES_ROOT, file).split(path.sep).join('/');
+  const entry = loadShard(shardOf(key))[key];
   if (entry && entry.hash === sourceHash(source)) return entry.spec;
   const compiler = requireCjs('handlebars') as typeof import('handlebars');
   return new Function(`return ${compiler.precompile(source, COMPILE_OPTIONS)}`)() as Spec;

@@ -1,5 +1,5 @@
-import { constants } from 'node:fs';
-import { access, lstat, readdir } from 'node:fs/promises';
+// Synchronous calls: a handful of stats before anything is written (fs/promises alone costs start-up time).
+import { accessSync, constants, lstatSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { CliError } from '../errors.js';
 
@@ -12,7 +12,7 @@ export interface TargetCheck {
 
 async function statOrNull(p: string) {
   try {
-    return await lstat(p);
+    return lstatSync(p);
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     if (code === 'ENOENT' || code === 'ENOTDIR') return null;
@@ -22,7 +22,7 @@ async function statOrNull(p: string) {
 
 async function checkWritable(dir: string, shown: string): Promise<void> {
   try {
-    await access(dir, constants.W_OK | constants.X_OK);
+    accessSync(dir, constants.W_OK | constants.X_OK);
   } catch {
     throw new CliError('E_TARGET_UNWRITABLE', `Cannot write to ${shown}: permission denied.`, 'Choose a directory you can write to, or fix its permissions.');
   }
@@ -52,7 +52,7 @@ export async function checkTarget(target: string, shown: string, paths: string[]
   }
   if (!st.isDirectory()) throw new CliError('E_TARGET_IS_FILE', `${shown} exists and is a file, not a directory.`, 'Choose another directory name.');
   await checkWritable(target, shown);
-  const entries = (await readdir(target)).filter((e) => e !== '.git').sort();
+  const entries = readdirSync(target).filter((e) => e !== '.git').sort();
   if (entries.length === 0) return { exists: true, replaced: [] };
   if (!force) {
     const listed = entries.slice(0, 6).join(', ') + (entries.length > 6 ? `, and ${entries.length - 6} more` : '');

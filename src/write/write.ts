@@ -1,4 +1,4 @@
-import * as fsp from 'node:fs/promises';
+import * as syncFs from 'node:fs';
 import path from 'node:path';
 import { CliError } from '../errors.js';
 import type { ProjectFile } from '../render/render.js';
@@ -14,7 +14,20 @@ export interface WriterFs {
   lstat(p: string): Promise<unknown>;
 }
 
-export const nodeFs: WriterFs = fsp;
+/**
+ * The real file system, through synchronous calls behind the async interface: a project is a few
+ * dozen small files, and one syscall each beats a thread-pool round trip each (measured: about
+ * 25 ms less per scaffold; docs/benchmarks.md).
+ */
+export const nodeFs: WriterFs = {
+  mkdir: async (p, o) => syncFs.mkdirSync(p, o),
+  mkdtemp: async (prefix) => syncFs.mkdtempSync(prefix),
+  writeFile: async (p, data) => syncFs.writeFileSync(p, data),
+  rename: async (from, to) => syncFs.renameSync(from, to),
+  rm: async (p, o) => syncFs.rmSync(p, o),
+  rmdir: async (p) => syncFs.rmdirSync(p),
+  lstat: async (p) => syncFs.lstatSync(p),
+};
 
 async function exists(fs: WriterFs, p: string): Promise<boolean> {
   try {
@@ -48,9 +61,13 @@ export async function writeProject(target: string, files: ProjectFile[], fs: Wri
   try {
     staging = await fs.mkdtemp(path.join(path.dirname(target), `.${path.basename(target)}.staging-`));
     const stagingDir = staging;
+    const made = new Set<string>(); // each directory once: a mkdir costs as much as a small file
     for (const file of files) {
       const dest = path.join(stagingDir, 'new', file.path);
-      await fs.mkdir(path.dirname(dest), { recursive: true });
+      if (!made.has(path.dirname(dest))) {
+        await fs.mkdir(path.dirname(dest), { recursive: true });
+        for (let d = path.dirname(dest); d.startsWith(stagingDir) && !made.has(d); d = path.dirname(d)) made.add(d);
+      }
       await fs.writeFile(dest, file.content);
     }
     if (!(await exists(fs, target))) {

@@ -11,10 +11,12 @@ describe('the npm package', () => {
     const out = execFileSync('npm', ['pack', '--json', '--pack-destination', dest], { cwd: REPO, env: cleanEnv(), encoding: 'utf8' });
     const [info] = JSON.parse(out.slice(out.indexOf('['))) as { filename: string; files: { path: string }[] }[];
     const paths = info!.files.map((f) => f.path);
-    expect(paths).toContain('bin/create-serverless-pattern.js');
-    expect(paths).toContain('dist/bundle/cli.js');
-    expect(paths).toContain('dist/precompiled.cjs');
-    expect(paths.filter((p) => p.startsWith('dist/') && !p.startsWith('dist/bundle/') && p !== 'dist/precompiled.cjs')).toEqual([]);
+    expect(paths).toContain('bin/create-serverless-pattern.cjs');
+    expect(paths).toContain('dist/bundle/cli.cjs');
+    expect(paths).toContain('dist/bundle/prompts.mjs');
+    expect(paths).toContain('dist/precompiled/base.cjs');
+    expect(paths).toContain('dist/precompiled/patterns__circuit-breaker.cjs');
+    expect(paths.filter((p) => p.startsWith('dist/') && !p.startsWith('dist/bundle/') && !/^dist\/precompiled\/[\w.-]+\.cjs$/.test(p))).toEqual([]);
     expect(paths).toContain('templates/versions.json');
     expect(paths).toContain('templates/base/files/_gitignore.hbs');
     expect(paths.filter((p) => p.startsWith('test/') || p.startsWith('src/'))).toEqual([]);

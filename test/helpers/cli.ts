@@ -5,7 +5,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 export const REPO = fileURLToPath(new URL('../../', import.meta.url));
-export const BIN = path.join(REPO, 'bin/create-serverless-pattern.js');
+export const BIN = path.join(REPO, 'bin/create-serverless-pattern.cjs');
 export const SLICE = ['--pattern', 'circuit-breaker', '--trigger', 'http', '--store', 'dynamodb', '--iac', 'sam'];
 
 /** The test runner's own npm_config_* and CI variables must not leak into the CLI under test. */

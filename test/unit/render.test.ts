@@ -1,10 +1,13 @@
-import { cpSync, mkdtempSync, mkdirSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdtempSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadCatalog } from '../../src/catalog/load.js';
 import { CliError } from '../../src/errors.js';
+import { shardOf, sourceHash } from '../../src/render/engine.js';
 import { renderProject, type RenderInput } from '../../src/render/render.js';
+import { PACKAGE_ROOT, TEMPLATES_ROOT } from '../../src/paths.js';
 import { FIXTURE_ROOT, fixtureCatalog } from '../helpers/fixture.js';
 
 const input = (over: Partial<RenderInput> = {}): RenderInput => ({
@@ -98,5 +101,26 @@ describe('renderProject', () => {
     const root = copyFixture();
     writeFileSync(path.join(root, 'patterns/beta/manifest.json'), JSON.stringify({ title: 'B', description: 'd', supports: { trigger: ['ftp'], store: ['sql'], iac: ['yamlish'] } }));
     expect(() => loadCatalog(root)).toThrow(/supports unknown trigger "ftp"/);
+  });
+});
+
+describe('precompiled templates (npm run build)', () => {
+  // The CLI starts fast only when it never loads the Handlebars compiler: every template must have
+  // an up-to-date precompiled form in its layer's file, and only its layer's file.
+  it('cover every template of the catalog, each in its own layer file, with the current source hash', () => {
+    const require = createRequire(import.meta.url);
+    const walk = (dir: string): string[] =>
+      readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? walk(path.join(dir, e.name)) : e.name.endsWith('.hbs') ? [path.join(dir, e.name)] : []));
+    const templates = walk(TEMPLATES_ROOT);
+    expect(templates.length).toBeGreaterThan(100);
+    const stale = templates.filter((file) => {
+      const key = path.relative(TEMPLATES_ROOT, file).split(path.sep).join('/');
+      const shard = require(path.join(PACKAGE_ROOT, 'dist/precompiled', `${shardOf(key)}.cjs`)) as Record<string, { hash: string }>;
+      return shard[key]?.hash !== sourceHash(readFileSync(file, 'utf8'));
+    });
+    expect(stale).toEqual([]);
+    expect(shardOf('patterns/gatekeeper/triggers/rest/partials/sam/resources.yaml.hbs')).toBe('patterns__gatekeeper__triggers__rest');
+    expect(shardOf('patterns/gatekeeper/files/README.md.hbs')).toBe('patterns__gatekeeper');
+    expect(shardOf('base/files/_gitignore.hbs')).toBe('base');
   });
 });
