@@ -1,7 +1,9 @@
 // Generator benchmarks: whole-process wall time of one non-interactive scaffold beside `node -e 0`
-// (same run, interleaved), peak RSS, and rendering every valid combination in memory.
+// (same run, interleaved), the same with --dry-run (everything but the writing), and a process that
+// only writes the scaffold's files (what a copy-only scaffolder pays on this disk); peak RSS;
+// rendering every valid combination in memory.
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -19,6 +21,12 @@ function timed(args, cwd) {
   return ms;
 }
 
+function listFiles(dir, prefix = '') {
+  return readdirSync(dir, { withFileTypes: true }).flatMap((e) =>
+    e.isDirectory() ? listFiles(path.join(dir, e.name), `${prefix}${e.name}/`) : [`${prefix}${e.name}`],
+  );
+}
+
 /** Peak RSS in MB of one run, read by GNU time (-f %M is in KiB). */
 function peakMb(args, cwd) {
   const r = spawnSync('/usr/bin/time', ['-f', '%M', process.execPath, ...args], { cwd, env, encoding: 'utf8' });
@@ -33,15 +41,29 @@ export async function benchGenerator({ runs = 30, warmup = 3 } = {}) {
   const [combo] = combinations(catalog);
   const flags = ['--pattern', combo.pattern, '--trigger', combo.trigger, '--store', combo.store, '--iac', combo.iac];
   const cwd = mkdtempSync(path.join(tmpdir(), 'csp-bench-'));
+  // The files of one scaffold, for the write-only process: one mkdir per directory, one write per file.
+  timed([bin, 'sample', ...flags], cwd);
+  const sample = listFiles(path.join(cwd, 'sample')).map((rel) => [rel, readFileSync(path.join(cwd, 'sample', rel), 'utf8')]);
+  const sampleFile = path.join(cwd, 'sample.json');
+  writeFileSync(sampleFile, JSON.stringify(sample));
+  const writeOnly = `const fs = require('node:fs'), path = require('node:path'); const root = process.argv[1];
+    for (const [rel, text] of JSON.parse(fs.readFileSync(${JSON.stringify(sampleFile)}, 'utf8'))) {
+      const file = path.join(root, rel); fs.mkdirSync(path.dirname(file), { recursive: true }); fs.writeFileSync(file, text); }`;
   const scaffold = [];
   const bare = [];
+  const dry = [];
+  const writes = [];
   let n = 0;
   for (let i = 0; i < warmup + runs; i++) {
     const b = timed(['-e', '0'], cwd);
     const s = timed([bin, `app-${n++}`, ...flags], cwd);
+    const d = timed([bin, `app-${n++}`, ...flags, '--dry-run'], cwd);
+    const w = timed(['-e', writeOnly, path.join(cwd, `copy-${i}`)], cwd);
     if (i >= warmup) {
       bare.push(b);
       scaffold.push(s);
+      dry.push(d);
+      writes.push(w);
     }
   }
   const peaks = [0, 1, 2].map(() => peakMb([bin, `app-${n++}`, ...flags], cwd));
@@ -64,6 +86,9 @@ export async function benchGenerator({ runs = 30, warmup = 3 } = {}) {
     scaffoldMedianMs: median(scaffold),
     nodeMedianMs: median(bare),
     overheadMs: median(scaffold) - median(bare),
+    dryRunMedianMs: median(dry),
+    writeOnlyMedianMs: median(writes),
+    sampleFiles: sample.length,
     versionMedianMs: median(help),
     peakRssMb: Math.max(...peaks),
     combinations: all.length,

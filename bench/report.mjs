@@ -62,7 +62,9 @@ ${table(targetRows([...g.targets, ...runtimeTargets]))}
 
 Method: one non-interactive scaffold of \`${g.combo}\` into a new directory, as a whole process
 (\`node bin/create-serverless-pattern.cjs <dir> --pattern … --iac …\`, \`CI=true\`), ${g.runs} runs after
-${g.warmup} warm-up runs, interleaved with \`node -e 0\` so both see the same machine state; medians.
+${g.warmup} warm-up runs, interleaved with \`node -e 0\`, the same scaffold with \`--dry-run\` (all but the
+writing) and a process that only writes the same ${g.sampleFiles} files (one \`mkdir -p\` per file, like a
+copy-only scaffolder), so all four see the same machine state; medians.
 Peak memory is the largest maximum resident set size (GNU time) of 3 runs. Rendering all combinations
 runs in one process, templates compiled once, nothing written.
 
@@ -71,6 +73,8 @@ runs in one process, templates compiled once, nothing written.
 | scaffold, median | ${g.scaffoldMedianMs.toFixed(1)} ms |
 | \`node -e 0\`, median | ${g.nodeMedianMs.toFixed(1)} ms |
 | scaffold over bare Node | ${g.overheadMs.toFixed(1)} ms |
+| scaffold with \`--dry-run\` (render and check, no writing), over bare Node | ${(g.dryRunMedianMs - g.nodeMedianMs).toFixed(1)} ms |
+| a process that only writes the same ${g.sampleFiles} files, over bare Node | ${(g.writeOnlyMedianMs - g.nodeMedianMs).toFixed(1)} ms |
 | \`--version\`, median | ${g.versionMedianMs.toFixed(1)} ms |
 | peak memory (RSS) | ${g.peakRssMb.toFixed(1)} MB |
 | render all ${g.combinations} combinations (${g.files.toLocaleString('en-US')} files) in memory | ${g.renderAllMs.toFixed(0)} ms |

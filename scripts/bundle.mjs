@@ -6,6 +6,8 @@
 // - @inquirer/prompts goes to its own ESM file, prompts.mjs, imported only when a prompt is shown;
 // - commander's child_process (for git-style subcommands, which we do not use) is loaded on
 //   first use instead of at start-up;
+// - chalk's own colour detection (node:tty and more) is replaced by a stub: src/ui/color.ts
+//   decides the level and always passes it;
 // - the handlebars compiler stays outside: it is needed only for a template whose precompiled
 //   form is missing or stale (see src/render/engine.ts).
 import { build } from 'esbuild';
@@ -14,6 +16,7 @@ import { fileURLToPath } from 'node:url';
 
 const common = { bundle: true, platform: 'node', target: 'node20', minify: true, keepNames: true, legalComments: 'none', logLevel: 'warning' };
 const lazyChildProcess = fileURLToPath(new URL('./lazy-child-process.cjs', import.meta.url));
+const noColorDetection = fileURLToPath(new URL('./no-color-detection.mjs', import.meta.url));
 
 rmSync('dist/bundle', { recursive: true, force: true });
 await build({
@@ -30,6 +33,7 @@ await build({
       setup(b) {
         b.onResolve({ filter: /^@inquirer\/prompts$/ }, () => ({ path: './prompts.mjs', external: true }));
         b.onResolve({ filter: /^(node:)?child_process$/ }, (args) => (/[\\/]commander[\\/]/.test(args.importer) ? { path: lazyChildProcess } : undefined));
+        b.onResolve({ filter: /^#supports-color$/ }, (args) => (/[\\/]chalk[\\/]/.test(args.importer) ? { path: noColorDetection } : undefined));
       },
     },
   ],

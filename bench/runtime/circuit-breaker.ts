@@ -93,11 +93,19 @@ for (let i = 0; i < warmup; i++) {
   await bare.run();
 }
 const opsBefore = ops();
+const steps: [number[], () => Promise<unknown>][] = [
+  [samples.direct, direct],
+  [samples.breaker, viaBreaker],
+  [samples.memory, viaMemory],
+  [samples.bare, bare.run],
+];
 for (let i = 0; i < rounds; i++) {
-  samples.direct.push(await elapsedUs(direct));
-  samples.breaker.push(await elapsedUs(viaBreaker));
-  samples.memory.push(await elapsedUs(viaMemory));
-  samples.bare.push(await elapsedUs(bare.run));
+  // A new order each round: whatever follows a slow store call (timers, GC) must not always hit the same row.
+  for (let j = steps.length - 1; j > 0; j--) {
+    const k = Math.floor(Math.random() * (j + 1));
+    [steps[j], steps[k]] = [steps[k]!, steps[j]!];
+  }
+  for (const [into, fn] of steps) into.push(await elapsedUs(fn));
 }
 const opsPerCall = (ops() - opsBefore) / rounds;
 console.error(`circuit-breaker/${storeId}: ${rounds} interleaved rounds done`);
@@ -125,7 +133,7 @@ console.log(
       },
     ],
     notes: [
-      `${rounds} rounds after ${warmup} warm-up, each round one direct call, one call through the breaker on the real store, one through the breaker on the in-memory store and one bare round trip, sequential, one process; downstream: a local node:http server answering 200`,
+      `${rounds} rounds after ${warmup} warm-up, each round one direct call, one call through the breaker on the real store, one through the breaker on the in-memory store and one bare round trip, in a random order, sequential, one process; downstream: a local node:http server answering 200`,
     ],
   }),
 );
