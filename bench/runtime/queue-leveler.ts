@@ -121,7 +121,7 @@ try {
   for (const cap of CAPS) await drain(cap);
   await endToEnd(E2E_CAP);
   const notes = [
-    `worker → store: ${RECORDS} distinct valid ${trigger} messages (test/support/messages.ts) as SQS records in batches of 10, driven by \`cap\` concurrent simulated invocations calling createWorker() as the handler does (WORKER_PARALLELISM ${parallelism}); real ${storeKind} store wrapped in MeteredStore; fresh table/schema per row; first batch per invocation is an untimed warm-up; wall clock.`,
+    `worker → store: ${RECORDS} distinct valid ${trigger} messages (test/support/messages.ts) as SQS records in batches of 10, driven by \`cap\` concurrent simulated invocations calling createWorker() as the handler does (WORKER_PARALLELISM ${parallelism}); real ${storeKind} store wrapped in MeteredStore; fresh table (DynamoDB) or database (PostgreSQL) per row; first batch per invocation is an untimed warm-up; wall clock.`,
     `Every row checked: each record stored exactly once (ids listed from the store), no batch item failures.`,
     `SQS row: send first (untimed), then the project's event-source stand-in (test/support/sqs-driver.ts: receive, invoke, delete) until the queue is empty; it serialises SQS calls because moto is not safe under concurrent receives, so this row is bound by moto, not the store.`,
   ];
