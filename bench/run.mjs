@@ -13,14 +13,13 @@ import { loadCatalog } from '../dist/catalog/load.js';
 import { combinations } from '../dist/catalog/query.js';
 import { generate, repo, serviceEnv, servicesFor, sh, sharedInstall } from '../scripts/matrix.mjs';
 import { serviceManager } from '../scripts/services.mjs';
-import { benchGenerator } from './generator.mjs';
+import { benchGenerator, median } from './generator.mjs';
 import { machine, renderReport } from './report.mjs';
 
 const args = process.argv.slice(2);
 const quick = args.includes('--quick');
 const only = args.includes('--only') ? args[args.indexOf('--only') + 1] : undefined;
 const work = path.join(repo, '.bench');
-const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const log = (msg) => console.error(`bench: ${msg}`);
 
 // The function code of a project does not depend on its IaC tool (the IaC only wires it), so
@@ -88,9 +87,10 @@ for (const c of projects) {
   const dir = path.join(work, dirName(c));
   const r = await sh('npm', ['run', 'build'], { cwd: dir, log: path.join(work, `${dirName(c)}.build.log`) });
   if (r.code !== 0) throw new Error(`building ${dirName(c)} failed, see .bench/${dirName(c)}.build.log`);
+  const env = exampleEnv(dir);
   for (const fn of readdirSync(path.join(dir, 'dist'))) {
     const bundle = path.join(dir, 'dist', fn, 'index.mjs');
-    const times = initTimes(bundle, exampleEnv(dir), quick ? 3 : 11);
+    const times = initTimes(bundle, env, quick ? 3 : 11);
     functions.push({ project: dirName(c), function: fn, kib: statSync(bundle).size / 1024, initMs: median(times), dependencies: bundledDependencies(dir, bundle) });
   }
 }

@@ -4,7 +4,7 @@
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { bin } from './matrix.mjs';
 
 const secs = (ms) => `${(ms / 1000).toFixed(1)}s`;
 const firstLines = (text, n = 3) =>
@@ -153,8 +153,7 @@ async function terraform(dir, { sh, log }) {
   // Its fmt passed; render the same answers with the other runtime and run everything there.
   const answers = JSON.parse(readFileSync(path.join(dir, '.serverless-pattern.json'), 'utf8')).answers;
   const variant = `${dir}--${FALLBACK_RUNTIME}`;
-  const cli = fileURLToPath(new URL('../bin/create-serverless-pattern.cjs', import.meta.url));
-  const gen = await sh(process.execPath, [cli, path.basename(variant), '--name', answers.name, '--pattern', answers.pattern, '--trigger', answers.trigger, '--store', answers.store, '--iac', answers.iac, '--runtime', FALLBACK_RUNTIME, '--no-interactive', '--force'], { cwd: path.dirname(dir) });
+  const gen = await sh(process.execPath, [bin, path.basename(variant), '--name', answers.name, '--pattern', answers.pattern, '--trigger', answers.trigger, '--store', answers.store, '--iac', answers.iac, '--runtime', FALLBACK_RUNTIME, '--no-interactive', '--force'], { cwd: path.dirname(dir) });
   if (gen.code !== 0) return { status: 'fail', detail: `cannot render the ${FALLBACK_RUNTIME} variant: ${firstLines(gen.output)}` };
   const other = await terraformChecks(variant, sh, log.replace(/\.log$/, `.${FALLBACK_RUNTIME}.log`), mirror);
   if (!other.ok) return { status: 'fail', detail: `${answers.runtime} project: fmt ok, init impossible with the mirror (aws ${mirror.versions.join(', ')}); ${FALLBACK_RUNTIME} variant: ${other.detail}` };

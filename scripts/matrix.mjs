@@ -7,7 +7,8 @@ import { fileURLToPath } from 'node:url';
 import { findUnit } from '../dist/catalog/query.js';
 
 export const repo = fileURLToPath(new URL('..', import.meta.url));
-const bin = path.join(repo, 'bin/create-serverless-pattern.cjs');
+/** The built CLI, run as a user runs it. */
+export const bin = path.join(repo, 'bin/create-serverless-pattern.cjs');
 
 /** Runs a command without a shell; resolves with its exit code, merged output and duration. */
 export function sh(command, argv, { cwd, env = {}, log }) {

@@ -6,14 +6,13 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import fse from 'fs-extra';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { bin, repo } from './matrix.mjs';
 
-const repo = fileURLToPath(new URL('..', import.meta.url));
 const cases = JSON.parse(readFileSync(path.join(repo, 'test/golden/cases.json'), 'utf8'));
 for (const c of cases) {
   const cwd = mkdtempSync(path.join(tmpdir(), 'csp-golden-'));
   const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !/^npm_/i.test(k)));
-  const r = spawnSync(process.execPath, [path.join(repo, 'bin/create-serverless-pattern.cjs'), ...c.args, '--no-interactive', '--json'], { cwd, env, encoding: 'utf8' });
+  const r = spawnSync(process.execPath, [bin, ...c.args, '--no-interactive', '--json'], { cwd, env, encoding: 'utf8' });
   if (r.status !== 0) {
     console.error(`${c.name}: generation failed (exit ${r.status})\n${r.stdout}${r.stderr}`);
     process.exit(1);
